@@ -1,0 +1,281 @@
+"""The recourse-generator contract shared by every generator (SPEC section 2).
+
+A public validated method calls a private one each generator implements:
+``fit`` -> ``_fit``, ``transform`` -> ``_generate``. The base class owns input
+checks, the feature space, the classifier, the hard feasibility guarantee
+(every returned row is projected, decoded and re-checked by the classifier)
+and the output container.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.exceptions import NotFittedError
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import HasMethods, StrOptions
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
+
+from ._feature_space import FeatureSpace
+from ._validation import check_binary_target, check_raw_X, is_dataframe
+
+_COMMON_PARAMETERS = {
+    "classifier": [HasMethods(["fit", "predict"]), None],
+    "immutable_features": [list, tuple, None],
+    "categorical_features": [StrOptions({"auto"}), list, tuple, None],
+    "increasing_features": [list, tuple, None],
+    "decreasing_features": [list, tuple, None],
+    "feature_bounds": [dict, None],
+    "desired_class": [numbers.Integral, str, bool],
+    "random_state": ["random_state"],
+    "verbose": ["verbose"],
+}
+
+
+def default_classifier(categorical_features="auto", random_state=None):
+    """The papers' classifier h: MLP [10, 10, 10], ReLU, Adam lr 1e-3, batch 64, 100 epochs.
+
+    Wrapped in a Pipeline after a :class:`FeatureSpace` so that it works on raw
+    rows with string categories (and so that gradient-based generators can
+    differentiate it analytically).
+    """
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline(
+        [
+            ("encode", FeatureSpace(categorical_features=categorical_features)),
+            (
+                "mlp",
+                MLPClassifier(
+                    hidden_layer_sizes=(10, 10, 10),
+                    learning_rate_init=1e-3,
+                    batch_size=64,
+                    max_iter=100,
+                    random_state=random_state,
+                ),
+            ),
+        ]
+    )
+
+
+def is_fitted(estimator):
+    try:
+        check_is_fitted(estimator)
+    except (NotFittedError, TypeError):
+        return False
+    return True
+
+
+def random_seed(rng):
+    """An integer seed for torch, SB3 or a sub-estimator drawn from ``rng``."""
+    return int(rng.randint(np.iinfo(np.int32).max))
+
+
+class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
+    """Base class of recourse generators; not for direct use.
+
+    Subclasses implement ``_fit(X, Z, favourable, rng)`` and
+    ``_generate(X, Z) -> (Z_candidates, found)`` on the rows the classifier
+    rejects, where ``Z`` are the encoded rows. ``_generate`` need not return
+    feasible or valid rows: the base class projects and re-checks them.
+    """
+
+    _parameter_constraints = dict(_COMMON_PARAMETERS)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y):
+        """Fit the feature space, the classifier (if unfitted) and the generator.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Training rows in raw units.
+        y : array-like of shape (n_samples,)
+            Labels; ``desired_class`` marks the favourable outcome.
+
+        Returns
+        -------
+        self : object
+            Fitted generator.
+        """
+        self._validate_params()
+        X = check_raw_X(self, X, reset=True)
+        favourable = check_binary_target(self, y, X.shape[0], self.desired_class)
+        rng = check_random_state(self.random_state)
+        self.feature_space_ = FeatureSpace(
+            categorical_features=self.categorical_features,
+            immutable_features=self.immutable_features,
+            increasing_features=self.increasing_features,
+            decreasing_features=self.decreasing_features,
+            feature_bounds=self.feature_bounds,
+        ).fit(X)
+        self.classifier_ = self._fit_classifier(X, y, rng)
+        Z = self.feature_space_.transform(X)
+        accepted = self._accepts(X)
+        # the favourable reference set for LOF plausibility in ``score``
+        self._reference_Z = Z[accepted] if accepted.any() else Z[favourable]
+        self._lof = None
+        self._fit(X, Z, favourable, rng)
+        return self
+
+    def _fit_classifier(self, X, y, rng):
+        if self.classifier is None:
+            clf = default_classifier(self.categorical_features, random_seed(rng))
+            return clf.fit(X, y)
+        if is_fitted(self.classifier):
+            return self.classifier
+        return clone(self.classifier).fit(X, y)
+
+    def _accepts(self, X):
+        return np.asarray(self.classifier_.predict(X)) == self.desired_class
+
+    def _fit(self, X, Z, favourable, rng):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ transform
+    def transform(self, X):
+        """Best recourse per row, in raw units.
+
+        Rows the classifier already accepts are returned unchanged. A row for
+        which no feasible recourse accepted by the classifier was found is
+        returned as a row of NaN and flagged False in ``found_``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows in raw units.
+
+        Returns
+        -------
+        X_cf : DataFrame or ndarray of shape (n_samples, n_features)
+            Same container, columns and index as ``X``.
+        """
+        check_is_fitted(self)
+        X = check_raw_X(self, X, reset=False)
+        fs = self.feature_space_
+        Z = fs.transform(X)
+        accepted = self._accepts(X)
+        Z_cf = Z.copy()
+        found = accepted.copy()
+        rejected = np.flatnonzero(~accepted)
+        if rejected.size:
+            X_rej = X.iloc[rejected] if is_dataframe(X) else X[rejected]
+            cand, ok = self._generate(X_rej, Z[rejected])
+            cand, ok = self._enforce(X_rej, Z[rejected], cand, ok)
+            Z_cf[rejected] = cand
+            found[rejected] = ok
+        self.found_ = found
+        return self._assemble(X, Z, Z_cf, found)
+
+    def _enforce(self, X, Z, cand, ok):
+        """Make the guarantee hold: project, then keep only rows the classifier accepts."""
+        fs = self.feature_space_
+        ok = np.asarray(ok, dtype=bool) & np.isfinite(cand).all(axis=1)
+        cand = np.where(ok[:, None], cand, Z)
+        cand = fs.project(cand, Z)
+        if ok.any():
+            decoded = self._decode(X, Z, cand)
+            ok &= self._accepts(decoded)
+        return cand, ok
+
+    def _decode(self, X, Z, Z_cf):
+        """Decode candidates; features left unchanged keep the caller's exact raw value."""
+        fs = self.feature_space_
+        index = X.index if is_dataframe(X) else None
+        out = fs.inverse_transform(Z_cf, index=index)
+        for j, cols in enumerate(fs.columns_):
+            same = np.all(Z_cf[:, cols] == Z[:, cols], axis=1)
+            if not same.any():
+                continue
+            if is_dataframe(out):
+                col = out.columns[j]
+                values = out[col].to_numpy(copy=True)
+                values[same] = X.iloc[:, j].to_numpy()[same]
+                out[col] = pd.Series(values, index=out.index).astype(out[col].dtype)
+            else:
+                out[same, j] = X[same, j]
+        return out
+
+    def _assemble(self, X, Z, Z_cf, found):
+        out = self._decode(X, Z, Z_cf)
+        if found.all():
+            return out
+        missing = ~found
+        if is_dataframe(out):
+            columns = {}
+            for col in out.columns:
+                s = out[col]
+                if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
+                    s = s.astype(float) if pd.api.types.is_integer_dtype(s.dtype) else s.astype(object)
+                s = s.copy()
+                s.iloc[np.flatnonzero(missing)] = np.nan
+                columns[col] = s
+            return pd.DataFrame(columns, index=out.index)
+        if out.dtype.kind in "iub":
+            out = out.astype(float)
+        out[missing] = np.nan
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Recourse keeps the input columns."""
+        check_is_fitted(self)
+        return _check_feature_names_in(self, input_features)
+
+    # ---------------------------------------------------------------- score
+    def score(self, X, y=None):
+        """Mean recourse Score (validity + LOF - cost / d) on the rejected rows.
+
+        Validity is judged by ``classifier_``; LOF plausibility uses the
+        training rows ``classifier_`` accepts. Returns 2.0, the maximum, when
+        the classifier rejects no row of ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows in raw units.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        score : float
+        """
+        from .metrics import recourse_score
+
+        check_is_fitted(self)
+        X = check_raw_X(self, X, reset=False)
+        rejected = np.flatnonzero(~self._accepts(X))
+        if rejected.size == 0:
+            return 2.0
+        X_rej = X.iloc[rejected] if is_dataframe(X) else X[rejected]
+        X_cf = self.transform(X_rej)
+        return float(
+            recourse_score(
+                X_rej,
+                X_cf,
+                classifier=self.classifier_,
+                lof=self._plausibility_model(),
+                feature_space=self.feature_space_,
+                desired_class=self.desired_class,
+            )
+        )
+
+    def _plausibility_model(self):
+        if getattr(self, "_lof", None) is None:
+            from sklearn.neighbors import LocalOutlierFactor
+
+            ref = self._reference_Z
+            self._lof = LocalOutlierFactor(
+                n_neighbors=min(5, max(1, len(ref) - 1)), novelty=True
+            ).fit(ref)
+        return self._lof
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.target_tags.required = True
+        return tags
+

@@ -1,0 +1,165 @@
+"""Torch re-implementations of fitted scikit-learn classifiers, for gradients.
+
+Gradient-based recourse needs d p(favourable) / d z in the encoded space of
+a :class:`FeatureSpace`. For the models below the whole chain, from encoded
+rows through the classifier's own preprocessing to its output, is rebuilt in
+torch from the fitted parameters, so the gradient is exact:
+
+- preprocessing steps of a Pipeline: :class:`FeatureSpace`, StandardScaler,
+  MinMaxScaler, MaxAbsScaler (without a leading FeatureSpace the raw features
+  must all be numeric, categories included);
+- final models: linear classifiers (``coef_``/``intercept_``, probability by
+  the logistic or softmax link), MLPClassifier, and torch-based estimators
+  exposing ``module_`` (skorch's NeuralNetClassifier).
+
+``differentiable_probability`` returns None for anything else; callers then
+fall back to finite differences of ``predict_proba``.
+"""
+
+import numpy as np
+
+
+def _raw_numeric_map(fs):
+    """Affine map from encoded rows to raw numeric rows, or None if a category is a string."""
+    W = np.zeros((fs.n_features_in_, fs.n_encoded_features_))
+    c = np.zeros(fs.n_features_in_)
+    for j, cols in enumerate(fs.columns_):
+        cats = fs.categories_[j]
+        if cats is None:
+            W[j, cols[0]] = fs.data_range_[j]
+            c[j] = fs.data_min_[j]
+            continue
+        try:
+            values = np.asarray(cats, dtype=float)
+        except (TypeError, ValueError):
+            return None
+        if len(cols) > 1:
+            W[j, cols] = values
+        elif len(values) == 2:
+            W[j, cols[0]] = values[1] - values[0]
+            c[j] = values[0]
+        else:
+            c[j] = values[0]
+    return W, c
+
+
+def _affine_step(step):
+    """(scale, offset) such that step.transform(x) == x * scale + offset, or None."""
+    from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
+
+    if isinstance(step, StandardScaler):
+        scale = 1.0 / step.scale_ if step.scale_ is not None else np.ones(step.n_features_in_)
+        mean = step.mean_ if step.mean_ is not None else np.zeros(step.n_features_in_)
+        return scale, -mean * scale
+    if isinstance(step, MinMaxScaler):
+        return step.scale_, step.min_
+    if isinstance(step, MaxAbsScaler):
+        return 1.0 / step.scale_, np.zeros_like(step.scale_)
+    return None
+
+
+def differentiable_probability(classifier, feature_space, desired_class):
+    """A torch function ``z -> P(desired_class | z)`` for encoded rows, or None."""
+    import torch
+    from sklearn.pipeline import Pipeline
+
+    from ._feature_space import FeatureSpace
+
+    steps = list(classifier.steps) if isinstance(classifier, Pipeline) else [("", classifier)]
+    steps = [s for _, s in steps if s is not None and s != "passthrough"]
+    *pre, model = steps
+    W, c = None, None
+    if pre and isinstance(pre[0], FeatureSpace):
+        W, c = feature_space.linear_map_to(pre[0])
+        pre = pre[1:]
+    else:
+        mapped = _raw_numeric_map(feature_space)
+        if mapped is None:
+            return None
+        W, c = mapped
+    for step in pre:
+        affine = _affine_step(step)
+        if affine is None:
+            return None
+        scale, offset = affine
+        W, c = W * scale[:, None], c * scale + offset
+    head = _torch_head(model, desired_class)
+    if head is None:
+        return None
+    W_t = torch.as_tensor(W.T, dtype=torch.float64)
+    c_t = torch.as_tensor(c, dtype=torch.float64)
+
+    def probability(z):
+        return head(z @ W_t + c_t)
+
+    return probability
+
+
+def _favourable_column(model, desired_class):
+    classes = list(getattr(model, "classes_", []))
+    if desired_class not in classes:
+        return None
+    return classes.index(desired_class), len(classes)
+
+
+def _torch_head(model, desired_class):
+    import torch
+    from sklearn.neural_network import MLPClassifier
+
+    where = _favourable_column(model, desired_class)
+    if where is None:
+        return None
+    k, n_classes = where
+    if isinstance(model, MLPClassifier):
+        weights = [torch.as_tensor(w, dtype=torch.float64) for w in model.coefs_]
+        biases = [torch.as_tensor(b, dtype=torch.float64) for b in model.intercepts_]
+        act = {
+            "relu": torch.relu,
+            "tanh": torch.tanh,
+            "logistic": torch.sigmoid,
+            "identity": lambda t: t,
+        }[model.activation]
+
+        def logits(h):
+            for i, (w, b) in enumerate(zip(weights, biases)):
+                h = h @ w + b
+                if i < len(weights) - 1:
+                    h = act(h)
+            return h
+
+        return _probability_from_logits(logits, k, n_classes)
+    if hasattr(model, "coef_") and hasattr(model, "intercept_") and hasattr(model, "predict"):
+        coef = torch.as_tensor(np.atleast_2d(model.coef_).T, dtype=torch.float64)
+        intercept = torch.as_tensor(np.atleast_1d(model.intercept_), dtype=torch.float64)
+        return _probability_from_logits(lambda h: h @ coef + intercept, k, n_classes)
+    module = getattr(model, "module_", None)
+    if isinstance(module, torch.nn.Module):
+        module.eval()  # no dropout while differentiating
+        nonlinearity = None
+        if hasattr(model, "_get_predict_nonlinearity"):
+            nonlinearity = model._get_predict_nonlinearity()
+
+        def probability(h):
+            out = module(h.to(torch.float32))
+            if isinstance(out, tuple):
+                out = out[0]
+            if nonlinearity is not None:
+                out = nonlinearity(out)
+            out = out.to(torch.float64)
+            return out[:, k] if out.ndim == 2 and out.shape[1] > 1 else out.reshape(-1)
+
+        return probability
+    return None
+
+
+def _probability_from_logits(logits, k, n_classes):
+    import torch
+
+    def probability(h):
+        out = logits(h)
+        if out.shape[1] == 1:  # binary: one logit for classes_[1]
+            p1 = torch.sigmoid(out[:, 0])
+            return p1 if k == 1 else 1.0 - p1
+        return torch.softmax(out, dim=1)[:, k]
+
+    return probability

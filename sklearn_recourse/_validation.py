@@ -1,0 +1,124 @@
+"""Input validation shared by every estimator of the package.
+
+Recourse is computed for *raw* rows: DataFrames with string categories stay
+DataFrames (the user's classifier may be a Pipeline that needs them), so the
+checks here validate without converting, unlike ``check_array``.
+"""
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_array, validate_data
+
+
+def is_dataframe(X):
+    return isinstance(X, pd.DataFrame)
+
+
+def check_raw_X(estimator, X, *, reset):
+    """Validate a raw feature matrix and record/check its shape and names.
+
+    Returns a DataFrame (unchanged, never copied) or a 2-D ndarray whose
+    dtype is numeric, or object when some columns hold strings.
+    """
+    if is_dataframe(X):
+        if X.shape[0] < 1:
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={X.shape}) while a minimum "
+                f"of 1 is required by {type(estimator).__name__}."
+            )
+        if X.shape[1] < 1:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={X.shape}) while a minimum "
+                f"of 1 is required by {type(estimator).__name__}."
+            )
+        unsupported = [
+            c
+            for c, dt in X.dtypes.items()
+            if pd.api.types.is_datetime64_any_dtype(dt)
+            or pd.api.types.is_timedelta64_dtype(dt)
+            or pd.api.types.is_complex_dtype(dt)
+        ]
+        if unsupported:
+            raise ValueError(
+                f"Columns {unsupported} have a datetime, timedelta or complex dtype, "
+                "which recourse cannot change; convert them to numbers first."
+            )
+    else:
+        X = check_array(X, dtype=None, ensure_all_finite=False, estimator=estimator)
+        if X.dtype.kind == "c":  # check_array already refuses complex; keep explicit
+            raise ValueError("Complex data not supported.")
+    validate_data(estimator, X, reset=reset, skip_check_array=True)
+    _check_finite(X)
+    return X
+
+
+def _check_finite(X):
+    missing = pd.isna(X) if is_dataframe(X) else pd.isna(pd.DataFrame(X))
+    missing = np.asarray(missing)
+    if missing.any():
+        cols = np.flatnonzero(missing.any(axis=0))
+        names = [X.columns[c] for c in cols] if is_dataframe(X) else list(cols)
+        raise ValueError(
+            f"Input X contains NaN (missing values) in feature(s) {names}; "
+            "impute or drop them before computing recourse."
+        )
+    if is_dataframe(X):
+        numeric = X.select_dtypes(include="number")
+        values = numeric.to_numpy(dtype=float) if numeric.shape[1] else None
+        names = list(numeric.columns)
+    elif X.dtype.kind in "fiub":
+        values, names = X.astype(float, copy=False), None
+    else:
+        return  # object arrays: infinities are caught when the columns are parsed
+    if values is not None and np.isinf(values).any():
+        cols = np.flatnonzero(np.isinf(values).any(axis=0))
+        where = [names[c] for c in cols] if names is not None else list(cols)
+        raise ValueError(f"Input X contains infinity in feature(s) {where}.")
+
+
+def check_binary_target(estimator, y, n_samples, desired_class):
+    """Validate y for a recourse generator; return a boolean 'favourable' mask."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+        )
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.ravel()
+    if y.ndim != 1:
+        raise ValueError(f"y must be 1-dimensional, got an array of shape {y.shape}.")
+    if y.shape[0] != n_samples:
+        raise ValueError(
+            f"Found input variables with inconsistent numbers of samples: "
+            f"X has {n_samples} rows and y has {y.shape[0]}."
+        )
+    if pd.isna(y).any():
+        raise ValueError("Input y contains NaN.")
+    kind = type_of_target(y, input_name="y")
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            f"Unknown label type: y must hold class labels (binary, 1 = favourable); "
+            f"got target type {kind!r}."
+        )
+    classes = np.unique(y)
+    if classes.shape[0] < 2:
+        raise ValueError(
+            f"y has only one class ({classes[0]!r}): recourse needs both favourable and "
+            "unfavourable rows (one class given)."
+        )
+    favourable = y == desired_class
+    if not favourable.any():
+        raise ValueError(
+            f"No favourable rows: desired_class={desired_class!r} does not occur in y "
+            f"(classes found: {list(classes)})."
+        )
+    return favourable
+
+
+def check_fraction(value, name):
+    if not isinstance(value, numbers.Real) or not 0 <= value <= 1:
+        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
+    return float(value)

@@ -1,0 +1,278 @@
+"""Our own checks of the recourse-generator contract (SPEC section 2)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+from sklearn_recourse import (
+    FeatureSpace,
+    NearestNeighborRecourse,
+    WachterRecourse,
+    default_classifier,
+)
+from sklearn_recourse.datasets import load_compas
+from sklearn_recourse.metrics import make_recourse_scorer
+
+GENERATORS = [NearestNeighborRecourse, WachterRecourse]
+IMMUTABLE = ["race", "sex"]
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def compas():
+    bunch = load_compas(subset="train")
+    X = bunch.data.iloc[:1500].reset_index(drop=True)
+    y = bunch.target.iloc[:1500].to_numpy()
+    test = load_compas(subset="test").data.iloc[:300]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = default_classifier(bunch.categorical_features, random_state=0).fit(X, y)
+    return X, y, test, clf, bunch.categorical_features
+
+
+def _fit(cls, compas, **params):
+    X, y, _, clf, categorical = compas
+    params = {
+        "immutable_features": IMMUTABLE,
+        "increasing_features": ["age"],
+        "categorical_features": categorical,
+        "feature_bounds": {"priors_count": (0, 15)},
+        **params,
+    }
+    return cls(clf, **params).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_recourse_respects_every_constraint(cls, compas):
+    X, _, test, clf, _ = compas
+    gen = _fit(cls, compas)
+    before = test.copy()
+    X_cf = gen.transform(test)
+    pd.testing.assert_frame_equal(test, before)  # input not mutated
+    assert isinstance(X_cf, pd.DataFrame)
+    assert list(X_cf.columns) == list(test.columns)
+    assert X_cf.index.equals(test.index)
+    found = gen.found_
+    assert found.mean() > 0.5, "the generator should find recourse for most rows"
+    cf, orig = X_cf[found], test[found]
+    assert (cf[IMMUTABLE] == orig[IMMUTABLE]).all().all()
+    assert (cf["age"] >= orig["age"]).all()
+    # bounds are widened to include the row's own value, never more
+    assert (cf["priors_count"] >= np.minimum(0, orig["priors_count"])).all()
+    assert (cf["priors_count"] <= np.maximum(15, orig["priors_count"])).all()
+    assert (cf["age"] <= np.maximum(X["age"].max(), orig["age"])).all()
+    for col in ["c_charge_degree", "race", "sex", "two_year_recid"]:
+        assert set(cf[col]).issubset(set(X[col]))
+    for col in ["age", "priors_count", "length_of_stay"]:
+        assert (cf[col] == np.round(cf[col])).all()
+    assert (clf.predict(cf) == 1).all(), "found recourse must be accepted"
+    # not-found rows are NaN, never an invalid row
+    assert X_cf[~found].isna().all(axis=1).all()
+    # rows the classifier already accepts are returned unchanged
+    accepted = clf.predict(test) == 1
+    pd.testing.assert_frame_equal(X_cf[accepted], test[accepted], check_dtype=False)
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_no_reachable_recourse_gives_nan_rows(cls, compas):
+    X, _, test, clf, categorical = compas
+    gen = cls(clf, immutable_features=list(X.columns), categorical_features=categorical)
+    X_cf = gen.fit(X, compas[1]).transform(test)
+    rejected = clf.predict(test) != 1
+    assert rejected.any()
+    assert not gen.found_[rejected].any()
+    assert gen.found_[~rejected].all()
+    assert X_cf[rejected].isna().all(axis=1).all()
+    pd.testing.assert_frame_equal(X_cf[~rejected], test[~rejected], check_dtype=False)
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_single_row_and_array_input(cls):
+    X, y = make_classification(n_samples=200, n_features=5, random_state=1)
+    X[:, 0] = np.round(X[:, 0])  # an immutable with shared values, so NNR has candidates
+    gen = cls(LogisticRegression(), immutable_features=[0], decreasing_features=[1]).fit(X, y)
+    row = X[gen.classifier_.predict(X) == 0][:1]
+    out = gen.transform(row)
+    assert isinstance(out, np.ndarray) and out.shape == (1, 5)
+    assert gen.found_.tolist() == [True]
+    assert out[0, 0] == row[0, 0] and out[0, 1] <= row[0, 1]
+    assert gen.classifier_.predict(out)[0] == 1
+
+
+def test_nearest_neighbor_is_the_exact_nearest_feasible_candidate():
+    X, y = make_classification(n_samples=300, n_features=4, random_state=3)
+    X[:, 0] = np.round(X[:, 0])  # an immutable feature with a few groups
+    gen = NearestNeighborRecourse(
+        LogisticRegression(), candidates="accepted", immutable_features=[0],
+        increasing_features=[2],
+    ).fit(X, y)
+    fs = gen.feature_space_
+    pool = gen.candidates_
+    queries = X[gen.classifier_.predict(X) == 0][:40]
+    out = gen.transform(queries)
+    Zq = fs.transform(queries)
+    for i, z in enumerate(Zq):
+        feasible = (pool[:, 0] == z[0]) & (pool[:, 2] >= z[2])
+        if not feasible.any():
+            assert not gen.found_[i]
+            continue
+        costs = np.abs(pool[feasible] - z).sum(axis=1)
+        best = fs.inverse_transform(pool[feasible][[np.argmin(costs)]])
+        np.testing.assert_allclose(out[i], best[0])
+
+
+def test_nearest_neighbor_variants_choose_from_the_right_rows(compas):
+    X, y, _, clf, categorical = compas
+    proba = clf.predict_proba(X)[:, 1]
+    pred = clf.predict(X)
+    expected = {
+        "accepted": pred == 1,
+        "confident": (pred == 1) & (proba > 0.6),
+        "confident_labelled": (pred == 1) & (proba > 0.6) & (y == 1),
+    }
+    for variant, mask in expected.items():
+        gen = NearestNeighborRecourse(
+            clf, candidates=variant, gamma=0.6, categorical_features=categorical
+        ).fit(X, y)
+        assert len(gen.candidates_) == mask.sum()
+        np.testing.assert_allclose(gen.candidates_, gen.feature_space_.transform(X[mask]))
+
+
+def test_wachter_fallback_for_models_without_gradients():
+    X, y = make_classification(n_samples=300, n_features=3, n_redundant=0, random_state=0)
+    rf = RandomForestClassifier(n_estimators=20, random_state=0).fit(X, y)
+    gen = WachterRecourse(rf, max_iter=100, fd_step=0.1).fit(X, y)
+    assert gen.gradient_ == "finite_differences"
+    queries = X[rf.predict(X) == 0][:15]
+    out = gen.transform(queries)
+    assert gen.found_.mean() > 0.5
+    assert (rf.predict(out[gen.found_]) == 1).all()
+
+
+def test_wachter_analytic_gradients_for_supported_models(compas):
+    X, y = make_classification(n_samples=200, n_features=4, random_state=0)
+    scaled = Pipeline([("s", StandardScaler()), ("lr", LogisticRegression())])
+    assert WachterRecourse(scaled).fit(X, y).gradient_ == "analytic"
+    Xc, yc, _, clf, categorical = compas
+    gen = WachterRecourse(clf, categorical_features=categorical).fit(Xc, yc)
+    assert gen.gradient_ == "analytic"
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_same_seed_same_output_and_pickle_clone(cls, compas):
+    X, y, test, _, categorical = compas
+    X, y = X.iloc[:600], y[:600]
+    kwargs = dict(immutable_features=IMMUTABLE, categorical_features=categorical, random_state=7)
+    if cls is NearestNeighborRecourse:
+        kwargs["candidates"] = "accepted"
+    a = cls(**kwargs).fit(X, y)  # default classifier, seeded by random_state
+    b = cls(**kwargs).fit(X, y)
+    out_a, out_b = a.transform(test), b.transform(test)
+    pd.testing.assert_frame_equal(out_a, out_b)
+    restored = pickle.loads(pickle.dumps(a))
+    pd.testing.assert_frame_equal(restored.transform(test), out_a)
+    fresh = clone(a)
+    assert fresh.get_params() == a.get_params()
+    assert not hasattr(fresh, "classifier_")
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_last_step_of_a_pipeline(cls, compas):
+    X, y, test, clf, categorical = compas
+    pipe = Pipeline(
+        [
+            ("identity", FunctionTransformer(validate=False)),
+            ("recourse", cls(clf, immutable_features=IMMUTABLE, categorical_features=categorical)),
+        ]
+    )
+    out = pipe.fit(X, y).transform(test)
+    direct = cls(clf, immutable_features=IMMUTABLE, categorical_features=categorical)
+    pd.testing.assert_frame_equal(out, direct.fit(X, y).transform(test))
+
+
+def test_grid_search_with_every_scorer(compas):
+    X, y, _, clf, categorical = compas
+    X, y = X.iloc[:900], y[:900]
+    oracle = Pipeline(
+        [("fs", FeatureSpace(categorical_features=categorical)), ("lr", LogisticRegression())]
+    ).fit(X, y)
+    names = ["score", "validity", "plausibility", "neg_cost", "recourse_rate"]
+    scoring = {name: make_recourse_scorer(name, oracle=oracle) for name in names}
+    scoring["asr"] = make_recourse_scorer("asr", sensitive_feature="race")
+    scoring["neg_pd"] = make_recourse_scorer("neg_pd", sensitive_feature="race")
+    gen = NearestNeighborRecourse(
+        clf, immutable_features=IMMUTABLE, categorical_features=categorical
+    )
+    search = GridSearchCV(gen, {"gamma": [0.5, 0.8]}, scoring=scoring, refit="score", cv=3)
+    search.fit(X, y)
+    for name in scoring:
+        scores = search.cv_results_[f"mean_test_{name}"]
+        assert np.isfinite(scores).all(), name
+    assert search.best_params_["gamma"] in (0.5, 0.8)
+    # the estimator's own score works as the default scoring
+    default = GridSearchCV(gen, {"gamma": [0.5, 0.8]}, cv=3).fit(X, y)
+    assert np.isfinite(default.cv_results_["mean_test_score"]).all()
+    assert default.best_score_ <= 2.0
+
+
+def test_score_is_the_spec_score(compas):
+    from sklearn_recourse.metrics import recourse_score
+
+    X, y, test, clf, categorical = compas
+    gen = _fit(NearestNeighborRecourse, compas)
+    rejected = test[clf.predict(test) != 1]
+    expected = recourse_score(
+        rejected,
+        gen.transform(rejected),
+        classifier=clf,
+        X_reference=X[clf.predict(X) == 1],
+        feature_space=gen.feature_space_,
+    )
+    assert gen.score(test) == pytest.approx(expected)
+    assert gen.score(test[clf.predict(test) == 1]) == 2.0
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_bad_input_gives_clear_errors(cls, compas):
+    X, y, test, clf, categorical = compas
+    gen = cls(clf, categorical_features=categorical)
+    with pytest.raises(NotFittedError):
+        gen.transform(test)
+    bad = X.copy()
+    bad.iloc[3, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clone(gen).fit(bad, y)
+    with pytest.raises(ValueError, match="one class"):
+        clone(gen).fit(X, np.ones_like(y))
+    with pytest.raises(ValueError, match="No favourable rows"):
+        cls(clf, categorical_features=categorical, desired_class=5).fit(X, y)
+    with pytest.raises(ValueError, match="requires y"):
+        clone(gen).fit(X, None)
+    gen.fit(X, y)
+    with pytest.raises(ValueError, match="missing"):
+        gen.transform(test.iloc[:, :5])
+    with pytest.raises(ValueError, match="expecting 7 features"):
+        gen.transform(test.to_numpy()[:, :5])
+    unseen = test.copy()
+    unseen["race"] = unseen["race"].astype(object)
+    unseen.iloc[0, unseen.columns.get_loc("race")] = "Martian"
+    with pytest.raises(ValueError, match="Martian"):
+        gen.transform(unseen)
+    nan_test = test.copy()
+    nan_test.iloc[0, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        gen.transform(nan_test)
+    with pytest.raises(ValueError, match="unknown feature"):
+        cls(clf, immutable_features=["colour"]).fit(X, y)

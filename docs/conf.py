@@ -43,3 +43,18 @@ html_theme_options = {
     "description": "Algorithmic recourse as scikit-learn estimators",
     "fixed_sidebar": True,
 }
+
+
+# scikit-learn's metadata-routing plumbing (``set_*_request``,
+# ``get_metadata_routing``) is inherited by every estimator; its docstrings
+# point into scikit-learn's own documentation, which is not linked here.
+def _skip_sklearn_plumbing(app, what, name, obj, skip, options):
+    if name == "get_metadata_routing" or (
+        name.startswith("set_") and name.endswith("_request")
+    ):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_sklearn_plumbing)

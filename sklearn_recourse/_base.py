@@ -39,6 +39,18 @@ def default_classifier(categorical_features="auto", random_state=None):
     Wrapped in a Pipeline after a :class:`FeatureSpace` so that it works on raw
     rows with string categories (and so that gradient-based generators can
     differentiate it analytically).
+
+    Parameters
+    ----------
+    categorical_features : "auto" or list, default="auto"
+        Passed to the :class:`FeatureSpace` step.
+    random_state : int, RandomState or None, default=None
+        Seeds the MLP.
+
+    Returns
+    -------
+    classifier : Pipeline
+        Unfitted ``Pipeline([("encode", FeatureSpace), ("mlp", MLPClassifier)])``.
     """
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import Pipeline

@@ -335,7 +335,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        Z : ndarray of shape (n_samples, n_encoded_features_)
+        Z : ndarray of shape (n_samples, n_encoded_features)
         """
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
@@ -373,14 +373,14 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_encoded_features_)
+        Z : array-like of shape (n_samples, n_encoded_features)
             Encoded rows without missing values.
         index : pandas Index, default=None
             Index of the returned DataFrame when the space was fitted on one.
 
         Returns
         -------
-        X : DataFrame or ndarray of shape (n_samples, n_features_in_)
+        X : DataFrame or ndarray of shape (n_samples, n_features)
             Same container, columns and dtypes as the training data.
         """
         check_is_fitted(self)
@@ -422,7 +422,17 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
         return Z
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the encoded columns: ``feature`` or ``feature=category``."""
+        """Names of the encoded columns: ``feature`` or ``feature=category``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored; the names seen in ``fit`` are used.
+
+        Returns
+        -------
+        names : ndarray of str of shape (n_encoded_features,)
+        """
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
@@ -442,10 +452,19 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
     def bounds_for(self, Z_origin):
         """Per-row feasible box of continuous encoded columns.
 
-        Returns ``(low, high)`` arrays of shape (n_samples, n_encoded_features_),
+        Returns ``(low, high)`` arrays of shape (n_samples, n_encoded_features),
         NaN on categorical columns: the training/user bounds widened to
         include the row's own value, narrowed by direction constraints, and
         collapsed to the row's value for immutables.
+
+        Parameters
+        ----------
+        Z_origin : array-like of shape (n_samples, n_encoded_features)
+            Encoded rows.
+
+        Returns
+        -------
+        low, high : ndarray of shape (n_samples, n_encoded_features)
         """
         check_is_fitted(self)
         Z0 = self._check_encoded(Z_origin, "Z_origin")
@@ -470,14 +489,14 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        Z : array-like of shape (n_samples, n_encoded_features_)
+        Z : array-like of shape (n_samples, n_encoded_features)
             Candidate rows in the encoded space.
-        Z_origin : array-like of shape (n_samples, n_encoded_features_) or (n_encoded_features_,)
+        Z_origin : array-like of shape (n_samples, n_encoded_features) or (n_encoded_features,)
             The rows the candidates start from (one row is broadcast).
 
         Returns
         -------
-        Z_feasible : ndarray of shape (n_samples, n_encoded_features_)
+        Z_feasible : ndarray of shape (n_samples, n_encoded_features)
             A new array; the inputs are not modified.
         """
         check_is_fitted(self)
@@ -512,6 +531,15 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
     def is_feasible(self, Z, Z_origin, atol=1e-9):
         """Whether each candidate row is reachable from its origin row.
 
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_encoded_features)
+            Candidate rows in the encoded space.
+        Z_origin : array-like of shape (n_samples, n_encoded_features)
+            The rows they start from.
+        atol : float, default=1e-9
+            Tolerance on continuous bounds.
+
         Returns
         -------
         feasible : ndarray of bool of shape (n_samples,)
@@ -543,6 +571,15 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
 
         Continuous features count their change in units of the training
         range; a changed categorical feature costs 1 however it is encoded.
+
+        Parameters
+        ----------
+        Z, Z_other : array-like of shape (n_samples, n_encoded_features)
+            Encoded rows.
+
+        Returns
+        -------
+        cost : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
         Z = np.asarray(Z, dtype=float)
@@ -550,12 +587,33 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
         return np.abs(Z - Z_other) @ self.cost_weights_
 
     def cost_embedding(self, Z):
-        """Rows scaled so that the Manhattan distance between them is :meth:`cost`."""
+        """Rows scaled so that the Manhattan distance between them is :meth:`cost`.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_encoded_features)
+            Encoded rows.
+
+        Returns
+        -------
+        embedded : ndarray of shape (n_samples, n_encoded_features)
+        """
         check_is_fitted(self)
         return np.asarray(Z, dtype=float) * self.cost_weights_
 
     def immutable_groups(self, Z):
-        """Integer id per row of its combination of immutable feature values."""
+        """Integer id per row of its combination of immutable feature values.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_encoded_features)
+            Encoded rows.
+
+        Returns
+        -------
+        ids : ndarray of int of shape (n_samples,)
+            Rows with equal ids share every immutable value.
+        """
         check_is_fitted(self)
         cols = np.concatenate(
             [self.columns_[j] for j in np.flatnonzero(self.immutable_)] or [np.array([], int)]
@@ -572,6 +630,16 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
         Exact for continuous features without integer rounding and for
         one-hot blocks read as category probabilities, so a model fitted
         behind ``other`` can be differentiated with respect to this space.
+
+        Parameters
+        ----------
+        other : FeatureSpace
+            A fitted space over the same raw features.
+
+        Returns
+        -------
+        W : ndarray of shape (other.n_encoded_features_, n_encoded_features)
+        c : ndarray of shape (other.n_encoded_features_,)
         """
         check_is_fitted(self)
         check_is_fitted(other)

@@ -67,11 +67,18 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
     >>> from sklearn.datasets import make_classification
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn_recourse import NearestNeighborRecourse
+    >>> import numpy as np
     >>> X, y = make_classification(n_samples=200, n_features=4, random_state=0)
-    >>> gen = NearestNeighborRecourse(LogisticRegression(), immutable_features=[0])
-    >>> X_cf = gen.fit(X, y).transform(X[y == 0][:5])
-    >>> bool((X_cf[:, 0] == X[y == 0][:5, 0]).all()), gen.found_.tolist()
-    (True, [True, True, True, True, True])
+    >>> X[:, 3] = np.random.RandomState(0).randint(2, size=200)  # immutable yes/no
+    >>> gen = NearestNeighborRecourse(LogisticRegression(), immutable_features=[3])
+    >>> X_neg = X[y == 0][:5]
+    >>> X_cf = gen.fit(X, y).transform(X_neg)
+    >>> gen.found_.tolist()
+    [True, True, True, True, True]
+    >>> bool((X_cf[:, 3] == X_neg[:, 3]).all())
+    True
+    >>> bool((gen.classifier_.predict(X_cf) == 1).all())
+    True
     """
 
     _parameter_constraints = {

@@ -181,6 +181,60 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         self.found_ = found
         return self._assemble(X, Z, Z_cf, found)
 
+    def sample(self, X, n_samples=10):
+        """Several recourse candidates per row.
+
+        Every candidate satisfies the constraints and is accepted by the
+        classifier; a candidate that could not be found is a row of NaN.
+        Rows the classifier already accepts are repeated unchanged.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_samples, n_features)
+            Rows in raw units.
+        n_samples : int, default=10
+            Candidates per row.
+
+        Returns
+        -------
+        samples : ndarray of shape (n_rows, n_samples, n_features) or DataFrame
+            For a DataFrame input, a DataFrame of ``n_rows * n_samples`` rows
+            with a MultiIndex (original index, ``sample``).
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        X = check_raw_X(self, X, reset=False)
+        n, k = X.shape[0], int(n_samples)
+        Z = self.feature_space_.transform(X)
+        accepted = self._accepts(X)
+        Z_cf = np.repeat(Z[:, None, :], k, axis=1)
+        found = np.repeat(accepted[:, None], k, axis=1)
+        rejected = np.flatnonzero(~accepted)
+        if rejected.size:
+            X_rej = X.iloc[rejected] if is_dataframe(X) else X[rejected]
+            cand, ok = self._sample(X_rej, Z[rejected], k, check_random_state(self.random_state))
+            rows = np.repeat(rejected, k)
+            X_rep = X.iloc[rows] if is_dataframe(X) else X[rows]
+            flat, flat_ok = self._enforce(
+                X_rep, Z[rows], cand.reshape(-1, Z.shape[1]), ok.reshape(-1)
+            )
+            Z_cf[rejected] = flat.reshape(len(rejected), k, -1)
+            found[rejected] = flat_ok.reshape(len(rejected), k)
+        rows = np.repeat(np.arange(n), k)
+        X_rep = X.iloc[rows] if is_dataframe(X) else X[rows]
+        out = self._assemble(X_rep, Z[rows], Z_cf.reshape(n * k, -1), found.reshape(-1))
+        if is_dataframe(out):
+            out.index = pd.MultiIndex.from_arrays(
+                [X.index[rows], np.tile(np.arange(k), n)], names=[X.index.name, "sample"]
+            )
+            return out
+        return out.reshape(n, k, -1)
+
+    def _sample(self, X, Z, n_samples, rng):
+        """Candidates of shape (n, n_samples, n_encoded) and found mask (n, n_samples)."""
+        raise NotImplementedError
+
     def _enforce(self, X, Z, cand, ok):
         """Make the guarantee hold: project, then keep only rows the classifier accepts."""
         fs = self.feature_space_
@@ -201,13 +255,19 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             same = np.all(Z_cf[:, cols] == Z[:, cols], axis=1)
             if not same.any():
                 continue
+            original = X.iloc[:, j].to_numpy() if is_dataframe(X) else X[:, j]
             if is_dataframe(out):
                 col = out.columns[j]
                 values = out[col].to_numpy(copy=True)
-                values[same] = X.iloc[:, j].to_numpy()[same]
+                values[same] = original[same]
                 out[col] = pd.Series(values, index=out.index).astype(out[col].dtype)
             else:
-                out[same, j] = X[same, j]
+                out[same, j] = original[same]
+        # same container as the caller's rows, even if fit saw the other kind
+        if is_dataframe(X) and not is_dataframe(out):
+            out = pd.DataFrame(out, index=X.index, columns=X.columns)
+        elif not is_dataframe(X) and is_dataframe(out):
+            out = out.to_numpy()
         return out
 
     def _assemble(self, X, Z, Z_cf, found):

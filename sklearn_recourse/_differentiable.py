@@ -48,10 +48,13 @@ def _affine_step(step):
     from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, StandardScaler
 
     if isinstance(step, StandardScaler):
-        scale = 1.0 / step.scale_ if step.scale_ is not None else np.ones(step.n_features_in_)
-        mean = step.mean_ if step.mean_ is not None else np.zeros(step.n_features_in_)
+        n = step.n_features_in_
+        scale = 1.0 / step.scale_ if step.with_std and step.scale_ is not None else np.ones(n)
+        mean = step.mean_ if step.with_mean and step.mean_ is not None else np.zeros(n)
         return scale, -mean * scale
     if isinstance(step, MinMaxScaler):
+        if step.clip:  # clipping is not affine
+            return None
         return step.scale_, step.min_
     if isinstance(step, MaxAbsScaler):
         return 1.0 / step.scale_, np.zeros_like(step.scale_)

@@ -57,11 +57,13 @@ def _is_categorical_column(values, dtype):
             return True
         return not pd.api.types.is_numeric_dtype(dtype)
     if values.dtype.kind in "OUS":
-        return any(not isinstance(v, numbers.Real) for v in values)
+        return any(
+            isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) for v in values
+        )
     return values.dtype.kind == "b"
 
 
-class FeatureSpace(TransformerMixin, BaseEstimator):
+class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Encode raw rows to model space, decode them back, and keep changes feasible.
 
     Shared by every recourse method of the package. ``transform`` encodes,
@@ -190,6 +192,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
         n = X.shape[1]
         names = getattr(self, "feature_names_in_", None)
         self._frame_dtypes = X.dtypes.copy() if is_dataframe(X) else None
+        self._frame_columns = X.columns.copy() if is_dataframe(X) else None
         self._array_dtype = None if is_dataframe(X) else X.dtype
 
         if isinstance(self.categorical_features, str):  # "auto"
@@ -243,7 +246,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
                 self.data_min_[j] = lo
                 self.data_range_[j] = hi - lo if hi > lo else 1.0
                 kind = (dtype if dtype is not None else values.dtype).kind
-                self.integer_[j] = kind in "iu"
+                # whole numbers in an object array count as integers too
+                self.integer_[j] = kind in "iu" or (
+                    kind == "O" and bool(np.all(numeric == np.round(numeric)))
+                )
         self._fit_bounds(names)
         self._build_columns()
         return self
@@ -389,10 +395,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
         for j, cols in enumerate(self.columns_):
             out[j] = self._decode_feature(Z, j, cols)
         if self._frame_dtypes is not None:
-            frame = pd.DataFrame(
-                {name: out[j] for j, name in enumerate(self.feature_names_in_)}, index=index
-            )
-            return frame.astype(self._frame_dtypes.to_dict())
+            frame = pd.DataFrame(dict(enumerate(out.values())), index=index)
+            frame.columns = self._frame_columns
+            return frame.astype(self._frame_dtypes)
         dtype = self._array_dtype
         X = np.empty((Z.shape[0], self.n_features_in_), dtype=dtype)
         for j in range(self.n_features_in_):
@@ -638,8 +643,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        W : ndarray of shape (other.n_encoded_features_, n_encoded_features)
-        c : ndarray of shape (other.n_encoded_features_,)
+        W : ndarray of shape (n_other_encoded, n_encoded_features)
+        c : ndarray of shape (n_other_encoded,)
         """
         check_is_fitted(self)
         check_is_fitted(other)

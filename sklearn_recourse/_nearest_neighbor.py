@@ -35,6 +35,8 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
     classifier : estimator or None, default=None
         Classifier on raw rows. Unfitted: cloned and fitted in ``fit``. Fitted:
         used as is. None: :func:`~sklearn_recourse.default_classifier`.
+        ``clone`` (and so GridSearchCV) unfits a fitted classifier; wrap it
+        in ``sklearn.frozen.FrozenEstimator`` to keep the model you explain.
     candidates : {"accepted", "confident", "confident_labelled"}, default="confident_labelled"
         Which training rows can be returned, see above.
     gamma : float in [0, 1), default=0.7
@@ -130,6 +132,14 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
         self._candidate_groups = self.feature_space_.immutable_groups(self.candidates_)
 
     def _generate(self, X, Z):
+        cand, found = self._nearest(Z, 1)
+        return cand[:, 0], found[:, 0]
+
+    def _sample(self, X, Z, n_samples, rng):
+        """The ``n_samples`` nearest feasible candidates, nearest first."""
+        return self._nearest(Z, n_samples)
+
+    def _nearest(self, Z, k):
         fs = self.feature_space_
         pool = self.candidates_
         pool_embedded = fs.cost_embedding(pool)
@@ -139,7 +149,8 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
         low, high = fs.bounds_for(Z)
         checked = _constrained_columns(fs, pool)
         chunk = max(1, _CHUNK_ELEMENTS // max(1, len(pool)))
-        best = np.full(len(Z), -1)
+        k = min(k, len(pool))
+        best = np.full((len(Z), k), -1)
         for start in range(0, len(Z), chunk):
             rows = slice(start, start + chunk)
             dist = cdist(fs.cost_embedding(Z[rows]), pool_embedded, metric="cityblock")
@@ -148,11 +159,17 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
                 feasible &= pool[None, :, c] >= low[rows, c, None] - 1e-12
                 feasible &= pool[None, :, c] <= high[rows, c, None] + 1e-12
             dist[~feasible] = np.inf
-            nearest = np.argmin(dist, axis=1)
-            reachable = np.isfinite(dist[np.arange(len(nearest)), nearest])
+            if k < dist.shape[1]:
+                part = np.argpartition(dist, k - 1, axis=1)[:, :k]
+            else:
+                part = np.tile(np.arange(dist.shape[1]), (len(dist), 1))
+            part_dist = np.take_along_axis(dist, part, axis=1)
+            order = np.argsort(part_dist, axis=1, kind="stable")
+            nearest = np.take_along_axis(part, order, axis=1)
+            reachable = np.isfinite(np.take_along_axis(part_dist, order, axis=1))
             best[rows] = np.where(reachable, nearest, -1)
         found = best >= 0
-        cand = np.where(found[:, None], pool[np.maximum(best, 0)], Z)
+        cand = np.where(found[..., None], pool[np.maximum(best, 0)], Z[:, None, :])
         return cand, found
 
 

@@ -30,7 +30,8 @@ class WachterRecourse(BaseRecourseGenerator):
     (skorch), alone or after FeatureSpace/StandardScaler/MinMaxScaler/
     MaxAbsScaler steps of a Pipeline (with raw numeric features, or a
     leading FeatureSpace for string categories). For any other classifier,
-    the fallback is central finite differences of ``predict_proba`` with
+    (and whenever the torch copy does not reproduce ``predict_proba`` on
+    training rows, checked in ``fit``), the fallback is central finite differences of ``predict_proba`` with
     step ``fd_step`` (in range units) on decoded rows: it costs
     ``2 * n_mutable_columns`` probability evaluations per row and step, and
     a categorical change is only found when a step of ``fd_step`` changes
@@ -133,9 +134,7 @@ class WachterRecourse(BaseRecourseGenerator):
         self.verbose = verbose
 
     def _fit(self, X, Z, favourable, rng):
-        analytic = differentiable_probability(
-            self.classifier_, self.feature_space_, self.desired_class
-        )
+        analytic = self._analytic_probability(X, Z)
         if analytic is None and not hasattr(self.classifier_, "predict_proba"):
             raise ValueError(
                 f"{type(self.classifier_).__name__} has neither a differentiable form "
@@ -143,8 +142,43 @@ class WachterRecourse(BaseRecourseGenerator):
             )
         self.gradient_ = "analytic" if analytic is not None else "finite_differences"
 
+    def _analytic_probability(self, X, Z):
+        """The torch copy of the classifier, if it reproduces ``predict_proba``."""
+        import torch
+
+        probability = differentiable_probability(
+            self.classifier_, self.feature_space_, self.desired_class
+        )
+        if probability is None or not hasattr(self.classifier_, "predict_proba"):
+            return probability
+        # a self-check on training rows guards against a step we model wrongly
+        rows = np.arange(min(len(Z), 64))
+        X_rows = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        expected = favourable_probability(self.classifier_, X_rows, self.desired_class)
+        with torch.no_grad():
+            got = probability(torch.as_tensor(Z[rows], dtype=torch.float64)).numpy()
+        return probability if np.allclose(got, expected, atol=1e-4) else None
+
     # -------------------------------------------------------------- search
     def _generate(self, X, Z):
+        return self._search(X, Z, Z)
+
+    def _sample(self, X, Z, n_samples, rng):
+        """Searches restarted from random feasible points around each row.
+
+        The first sample starts at the row itself (the ``transform`` result);
+        the others start from a Gaussian perturbation (0.1 of the range) of
+        its mutable features, so they end at different places on the boundary.
+        """
+        rows = np.repeat(np.arange(len(Z)), n_samples)
+        X_rep = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+        Z_rep = Z[rows]
+        start = Z_rep + rng.normal(scale=0.1, size=Z_rep.shape)
+        start[::n_samples] = Z
+        cand, found = self._search(X_rep, Z_rep, start)
+        return cand.reshape(len(Z), n_samples, -1), found.reshape(len(Z), n_samples)
+
+    def _search(self, X, Z, start):
         import torch
 
         fs = self.feature_space_
@@ -158,9 +192,12 @@ class WachterRecourse(BaseRecourseGenerator):
         high[:, frozen] = Z[:, frozen]
         mutable = ~frozen
 
-        probability = differentiable_probability(self.classifier_, fs, self.desired_class)
+        probability = None
+        if self.gradient_ == "analytic":
+            probability = differentiable_probability(self.classifier_, fs, self.desired_class)
         z0 = torch.as_tensor(Z, dtype=torch.float64)
-        z = z0.clone().requires_grad_(True)
+        start = np.clip(start, low, high)
+        z = torch.as_tensor(start, dtype=torch.float64).clone().requires_grad_(True)
         lo_t = torch.as_tensor(low, dtype=torch.float64)
         hi_t = torch.as_tensor(high, dtype=torch.float64)
         weights = torch.as_tensor(fs.cost_weights_, dtype=torch.float64)

@@ -276,3 +276,77 @@ def test_bad_input_gives_clear_errors(cls, compas):
         gen.transform(nan_test)
     with pytest.raises(ValueError, match="unknown feature"):
         cls(clf, immutable_features=["colour"]).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", GENERATORS)
+def test_sample_gives_several_feasible_valid_candidates(cls, compas):
+    X, y, test, clf, _ = compas
+    gen = _fit(cls, compas, random_state=0)
+    rows = test.iloc[:25]
+    S = gen.sample(rows, n_samples=3)
+    assert S.shape == (75, 7) and S.index.names[-1] == "sample"
+    origin = rows.loc[S.index.get_level_values(0)].set_axis(S.index)
+    ok = ~S.isna().any(axis=1)
+    assert ok.mean() > 0.5
+    assert (S.loc[ok, IMMUTABLE] == origin.loc[ok, IMMUTABLE]).all().all()
+    assert (S.loc[ok, "age"] >= origin.loc[ok, "age"]).all()
+    assert (clf.predict(S[ok]) == 1).all()
+    # the first candidate is what transform returns; same seed, same samples
+    first = S.xs(0, level="sample")
+    pd.testing.assert_frame_equal(first, gen.transform(rows), check_dtype=False)
+    pd.testing.assert_frame_equal(S, gen.sample(rows, n_samples=3))
+    with pytest.raises(ValueError, match="n_samples"):
+        gen.sample(rows, n_samples=0)
+
+
+def test_nearest_neighbor_samples_are_sorted_by_cost(compas):
+    gen = _fit(NearestNeighborRecourse, compas)
+    rows = compas[2].iloc[:30]
+    S = gen.sample(rows, n_samples=4)
+    Z = gen.feature_space_.transform(rows)
+    ok = ~S.isna().any(axis=1).to_numpy().reshape(30, 4)
+    for i in range(30):
+        cand = S.xs(rows.index[i], level=0)[ok[i]]
+        costs = gen.feature_space_.cost(Z[[i]], gen.feature_space_.transform(cand))
+        assert (np.diff(costs) >= -1e-12).all()
+
+
+def test_frozen_classifier_survives_clone_and_grid_search(compas):
+    from sklearn.frozen import FrozenEstimator
+
+    X, y, test, clf, categorical = compas
+    frozen = FrozenEstimator(clf)
+    gen = NearestNeighborRecourse(frozen, categorical_features=categorical)
+    search = GridSearchCV(gen, {"gamma": [0.6, 0.7]}, cv=2).fit(X, 1 - y)
+    best = search.best_estimator_.classifier_
+    np.testing.assert_array_equal(best.predict(test), clf.predict(test))
+
+
+def test_containers_and_global_pandas_output(compas):
+    import sklearn
+
+    X, y = make_classification(n_samples=200, n_features=4, random_state=0)
+    frame = pd.DataFrame(X)  # integer column labels
+    gen = NearestNeighborRecourse(LogisticRegression(), candidates="accepted").fit(frame, y)
+    out = gen.transform(frame.iloc[:5])
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == [0, 1, 2, 3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # fitted on a frame, given an array
+        assert isinstance(gen.transform(X[:5]), np.ndarray)
+    with sklearn.config_context(transform_output="pandas"):
+        for cls in GENERATORS:
+            named = pd.DataFrame(X, columns=list("abcd"))
+            fitted = cls(LogisticRegression()).fit(named, y)
+            got = fitted.transform(named.iloc[:5])
+            assert isinstance(got, pd.DataFrame) and list(got.columns) == list("abcd")
+
+
+def test_wachter_checks_its_torch_copy_of_the_classifier():
+    X, y = make_classification(n_samples=300, n_features=4, random_state=0)
+    X = X + 5.0  # a mean the scaler must not subtract
+    clf = Pipeline([("s", StandardScaler(with_mean=False)), ("lr", LogisticRegression())])
+    clf.fit(X, y)
+    gen = WachterRecourse(clf).fit(X, y)
+    assert gen.gradient_ == "analytic"
+    gen.transform(X[clf.predict(X) == 0][:20])
+    assert gen.found_.all()

@@ -227,6 +227,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.data_min_ = np.full(n, np.nan)
         self.data_range_ = np.full(n, np.nan)
         self.integer_ = np.zeros(n, dtype=bool)
+        self._data_max = np.full(n, np.nan)
         for j in range(n):
             values, dtype = self._column(X, j)
             if self.categorical_[j]:
@@ -245,6 +246,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 lo, hi = numeric.min(), numeric.max()
                 self.data_min_[j] = lo
                 self.data_range_[j] = hi - lo if hi > lo else 1.0
+                self._data_max[j] = hi
                 kind = (dtype if dtype is not None else values.dtype).kind
                 # whole numbers in an object array count as integers too
                 self.integer_[j] = kind in "iu" or (
@@ -257,7 +259,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _fit_bounds(self, names):
         n = self.n_features_in_
         low = np.where(self.categorical_, np.nan, self.data_min_)
-        high = np.where(self.categorical_, np.nan, self.data_min_ + self.data_range_)
+        # the training maximum: a constant feature's range is 1 only for scaling
+        high = np.where(self.categorical_, np.nan, self._data_max)
         for key, bound in (self.feature_bounds or {}).items():
             j = np.flatnonzero(_feature_indices([key], n, names, "feature_bounds"))[0]
             if self.categorical_[j]:

@@ -132,14 +132,7 @@ def test_mlp_on_integer_array():
     "scalers",
     [
         [StandardScaler()],
-        pytest.param(
-            [StandardScaler(with_mean=False)],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: _affine_step subtracts StandardScaler.mean_, which is fitted "
-                "even when with_mean=False (transform does not centre then)",
-            ),
-        ),
+        [StandardScaler(with_mean=False)],
         [StandardScaler(with_std=False)],
         [MinMaxScaler()],
         [MinMaxScaler(feature_range=(-1, 3))],

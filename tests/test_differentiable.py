@@ -189,12 +189,12 @@ def test_multiclass_logistic_regression(desired):
 
 
 def _numeric_categories(n=300, seed=0):
-    """A float column, a 3-valued code {1, 5, 9} and a 2-valued code {0, 3}."""
+    """A float column, a 3-valued code {1, 5, 9} and a 2-valued code {2, 7}."""
     rng = np.random.default_rng(seed)
     X = np.column_stack(
-        [rng.normal(0, 1, n), rng.choice([1, 5, 9], n), rng.choice([0, 3], n)]
+        [rng.normal(0, 1, n), rng.choice([1, 5, 9], n), rng.choice([2, 7], n)]
     ).astype(float)
-    y = (X[:, 0] + (X[:, 1] == 5) * 1.5 - (X[:, 2] == 3) + rng.normal(0, 0.3, n) > 0.3).astype(int)
+    y = (X[:, 0] + (X[:, 1] == 5) * 1.5 - (X[:, 2] == 7) + rng.normal(0, 0.3, n) > 0.3).astype(int)
     return X, y
 
 
@@ -232,7 +232,7 @@ def test_numeric_categories_in_a_dataframe(encoding):
         {
             "x": Xa[:, 0],
             "code": pd.Categorical(Xa[:, 1].astype(int), categories=[9, 1, 5]),
-            "flag": Xa[:, 2] > 0,
+            "flag": Xa[:, 2] > 5,
         }
     )
     clf = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)

@@ -49,7 +49,7 @@ def _column(draw, kind, n):
     if kind in ("float", "pyfloat"):
         vals = draw(
             st.lists(
-                st.floats(-1e6, 1e6, allow_subnormal=False) | st.floats(-1, 1),
+                st.floats(-1e6, 1e6, allow_subnormal=False) | st.floats(-1, 1, allow_subnormal=False),
                 min_size=n,
                 max_size=n,
             )
@@ -110,6 +110,13 @@ def _col(X, j):
     return X.iloc[:, j] if isinstance(X, pd.DataFrame) else pd.Series(X[:, j])
 
 
+def _is_integer(X, j, kind):
+    """Integer dtype; or, in an object array, a column of whole-valued Python numbers."""
+    if kind == "pyfloat":
+        return all(float(v).is_integer() for v in _col(X, j))
+    return kind in INT_KINDS
+
+
 def _fitted_categories(X, j, kind):
     col = _col(X, j)
     if kind in ("category", "category_num"):
@@ -158,14 +165,7 @@ def test_decode_encode_roundtrip(data, encoding):
     X_before = X.copy()
     fs = FeatureSpace(categorical_encoding=encoding).fit(X)
     np.testing.assert_array_equal(fs.categorical_, [k in CAT_KINDS for k in kinds])
-    # in an object array, a column of whole-valued Python floats counts as integer
-    whole = [
-        k == "pyfloat" and all(float(v).is_integer() for v in _col(X, j))
-        for j, k in enumerate(kinds)
-    ]
-    np.testing.assert_array_equal(
-        fs.integer_, [k in INT_KINDS or w for k, w in zip(kinds, whole)]
-    )
+    np.testing.assert_array_equal(fs.integer_, [_is_integer(X, j, k) for j, k in enumerate(kinds)])
     Z = fs.transform(X)
     # encoding layout: continuous in [0, 1], categorical blocks hard
     widths = []
@@ -196,6 +196,40 @@ def test_decode_encode_roundtrip(data, encoding):
         pd.testing.assert_frame_equal(X, X_before)
     else:
         np.testing.assert_array_equal(X, X_before)
+
+
+@SETTINGS
+@given(data=raw_data(), encoding=st.sampled_from(["binary", "onehot"]), rnd=st.data())
+def test_decode_soft_rows(data, encoding, rnd):
+    """Arbitrary encoded rows decode to the nearest valid raw row, as project reads them."""
+    X, kinds = data
+    fs = FeatureSpace(categorical_encoding=encoding).fit(X)
+    soft = st.floats(0, 1) | st.sampled_from([0.0, 0.5, 1.0]) | st.floats(-5, 5)
+    Zs = rnd.draw(hnp.arrays(float, (4, fs.n_encoded_features_), elements=soft))
+    for j, kind in enumerate(kinds):  # continuous values inside the training range
+        if kind not in CAT_KINDS:
+            Zs[:, fs.columns_[j][0]] = np.clip(Zs[:, fs.columns_[j][0]], 0, 1)
+    D = fs.inverse_transform(Zs)
+    DP = fs.inverse_transform(fs.project(Zs, fs.transform(X.iloc[[0]] if isinstance(X, pd.DataFrame) else X[[0]])))
+    for j, kind in enumerate(kinds):
+        cols, got = fs.columns_[j], _col(D, j)
+        if kind in CAT_KINDS:
+            cats = fs.categories_[j]
+            if len(cols) > 1:
+                want = cats[np.argmax(Zs[:, cols], axis=1)]
+            elif len(cats) == 2:
+                want = cats[(Zs[:, cols[0]] >= 0.5).astype(int)]
+            else:
+                want = cats[np.zeros(len(Zs), int)]
+            assert list(got) == list(want)
+            assert list(_col(DP, j)) == list(want)  # project picks the same category
+            continue
+        v = np.asarray(_col(X, j), dtype=float)
+        raw = v.min() + Zs[:, cols[0]] * (np.ptp(v) or 1.0)
+        if _is_integer(X, j, kind):
+            assert np.asarray(got, dtype=float).tolist() == np.round(raw).tolist()
+        else:
+            np.testing.assert_allclose(np.asarray(got, dtype=float), raw, rtol=1e-6, atol=1e-9)
 
 
 def test_roundtrip_example_all_dtypes():
@@ -286,7 +320,7 @@ def _allowed_range(X_train, j, kind, raw_bounds, own):
     lo, hi = raw_bounds.get(j, (None, None))
     lo = v.min() if lo is None else lo
     hi = v.max() if hi is None else hi
-    if kind in INT_KINDS:
+    if _is_integer(X_train, j, kind):
         lo, hi = math.ceil(lo), math.floor(hi)
     return np.minimum(lo, own), np.maximum(hi, own)
 
@@ -341,13 +375,10 @@ def test_project_yields_feasible_rows(case, data):
         if fs.decreasing_[j]:
             assert (g <= w).all() and (g <= r + tol).all()
         lo, hi = _allowed_range(X, j, kind, raw_bounds, own=r)
-        assert (g >= lo - tol).all()
-        constant = np.ptp(np.asarray(_col(X, j), dtype=float)) == 0
-        if not constant or raw_bounds.get(j, (None, None))[1] is not None:
-            # (default upper bound of a constant feature: test_constant_feature_bounded_by_its_value)
-            assert (g <= hi + tol).all()
+        assert (g >= lo - tol).all() and (g <= hi + tol).all()
         if kind in INT_KINDS:
             assert pd.api.types.is_integer_dtype(got.dtype)
+        if _is_integer(X, j, kind):
             encoded_raw = fs.data_min_[j] + P[:, cols[0]] * fs.data_range_[j]
             np.testing.assert_allclose(encoded_raw, np.round(encoded_raw), rtol=0, atol=1e-6)
 
@@ -393,6 +424,20 @@ def test_project_example_directions_bounds_immutables():
     assert list(D["debt"]) == [3.0, 1.0, 2.0]  # cannot increase
     assert list(D["sex"]) == ["F", "M", "F"]  # immutable
     assert list(D["job"]) == ["a", "a", "a"]
+
+
+def test_project_integer_feature_with_fractional_bounds():
+    X = pd.DataFrame({"n": [0, 4, 10], "x": [0.0, 1.0, 2.0]})
+    fs = FeatureSpace(feature_bounds={"n": (2.5, 7.5)}).fit(X)
+    Z = fs.transform(X)
+    # row 0 (n=0) may keep its own value below the bound; rows 1 and 2 may not go below 3
+    for target, want in ((-9.0, [0, 3, 3]), (9.0, [7, 7, 10]), (0.37, [4, 4, 4])):
+        wish = Z.copy()
+        wish[:, 0] = target
+        P = fs.project(wish, Z)
+        raw = fs.data_min_[0] + P[:, 0] * fs.data_range_[0]
+        np.testing.assert_allclose(raw, want, rtol=0, atol=1e-9)  # whole numbers, in bounds
+        assert fs.inverse_transform(P)["n"].tolist() == want
 
 
 # ------------------------------------------------------------------- cost
@@ -642,12 +687,11 @@ def test_unfitted():
     ):
         with pytest.raises(NotFittedError):
             call()
-    clone(FeatureSpace().fit(_frame())).transform  # clone is unfitted
     with pytest.raises(NotFittedError):
         clone(FeatureSpace().fit(_frame())).transform(_frame())
 
 
-# ----------------------------------------------------- bugs (reported)
+# ------------------------------------------- regressions of reported bugs
 def test_object_array_bool_column_is_categorical():
     X = np.array([[True, "a"], [False, "b"], [True, "a"]], dtype=object)
     fs = FeatureSpace().fit(X)
@@ -667,6 +711,7 @@ def test_constant_feature_bounded_by_its_value(values):
     assert D["x"].tolist() == values  # the training range of x is the single value
 
 
+# ----------------------------------------------------- bugs (reported)
 @pytest.mark.xfail(
     strict=True,
     reason="BUG (vs SPEC 'keeps immutables exactly'): decode(encode(x)) of a float is not "

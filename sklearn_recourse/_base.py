@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._feature_space import FeatureSpace
-from ._validation import check_binary_target, check_raw_X, is_dataframe
+from ._validation import check_binary_target, check_raw_X, is_dataframe, take_rows
 
 _COMMON_PARAMETERS = {
     "classifier": [HasMethods(["fit", "predict"]), None],
@@ -173,7 +173,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         found = accepted.copy()
         rejected = np.flatnonzero(~accepted)
         if rejected.size:
-            X_rej = X.iloc[rejected] if is_dataframe(X) else X[rejected]
+            X_rej = take_rows(X, rejected)
             cand, ok = self._generate(X_rej, Z[rejected])
             cand, ok = self._enforce(X_rej, Z[rejected], cand, ok)
             Z_cf[rejected] = cand
@@ -212,18 +212,18 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         found = np.repeat(accepted[:, None], k, axis=1)
         rejected = np.flatnonzero(~accepted)
         if rejected.size:
-            X_rej = X.iloc[rejected] if is_dataframe(X) else X[rejected]
+            X_rej = take_rows(X, rejected)
             cand, ok = self._sample(X_rej, Z[rejected], k, check_random_state(self.random_state))
             rows = np.repeat(rejected, k)
-            X_rep = X.iloc[rows] if is_dataframe(X) else X[rows]
             flat, flat_ok = self._enforce(
-                X_rep, Z[rows], cand.reshape(-1, Z.shape[1]), ok.reshape(-1)
+                take_rows(X, rows), Z[rows], cand.reshape(-1, Z.shape[1]), ok.reshape(-1)
             )
             Z_cf[rejected] = flat.reshape(len(rejected), k, -1)
             found[rejected] = flat_ok.reshape(len(rejected), k)
         rows = np.repeat(np.arange(n), k)
-        X_rep = X.iloc[rows] if is_dataframe(X) else X[rows]
-        out = self._assemble(X_rep, Z[rows], Z_cf.reshape(n * k, -1), found.reshape(-1))
+        out = self._assemble(
+            take_rows(X, rows), Z[rows], Z_cf.reshape(n * k, -1), found.reshape(-1)
+        )
         if is_dataframe(out):
             out.index = pd.MultiIndex.from_arrays(
                 [X.index[rows], np.tile(np.arange(k), n)], names=[X.index.name, "sample"]
@@ -255,7 +255,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             same = np.all(Z_cf[:, cols] == Z[:, cols], axis=1)
             if not same.any():
                 continue
-            original = X.iloc[:, j].to_numpy() if is_dataframe(X) else X[:, j]
+            original, _ = fs._column(X, j)
             if is_dataframe(out):
                 col = out.columns[j]
                 values = out[col].to_numpy(copy=True)
@@ -321,7 +321,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         rejected = np.flatnonzero(~self._accepts(X))
         if rejected.size == 0:
             return 2.0
-        X_rej = X.iloc[rejected] if is_dataframe(X) else X[rejected]
+        X_rej = take_rows(X, rejected)
         X_cf = self.transform(X_rej)
         return float(
             recourse_score(

@@ -129,7 +129,6 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
                 "use candidates='accepted'."
             )
         self.candidates_ = Z[keep]
-        self._candidate_groups = self.feature_space_.immutable_groups(self.candidates_)
 
     def _generate(self, X, Z):
         cand, found = self._nearest(Z, 1)

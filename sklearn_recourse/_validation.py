@@ -5,8 +5,6 @@ DataFrames (the user's classifier may be a Pipeline that needs them), so the
 checks here validate without converting, unlike ``check_array``.
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
@@ -15,6 +13,12 @@ from sklearn.utils.validation import check_array, validate_data
 
 def is_dataframe(X):
     return isinstance(X, pd.DataFrame)
+
+
+def take_rows(X, rows):
+    """Rows of a DataFrame or array, by boolean mask or positions (a new object)."""
+    rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
+    return X.iloc[rows] if is_dataframe(X) else X[rows]
 
 
 def check_raw_X(estimator, X, *, reset):
@@ -117,8 +121,3 @@ def check_binary_target(estimator, y, n_samples, desired_class):
         )
     return favourable
 
-
-def check_fraction(value, name):
-    if not isinstance(value, numbers.Real) or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}.")
-    return float(value)

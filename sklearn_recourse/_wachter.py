@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval
 from ._base import BaseRecourseGenerator
 from ._differentiable import differentiable_probability
 from ._nearest_neighbor import favourable_probability
+from ._validation import take_rows
 
 
 class WachterRecourse(BaseRecourseGenerator):
@@ -29,10 +30,10 @@ class WachterRecourse(BaseRecourseGenerator):
     Gradients are exact for linear models, MLPClassifier and torch modules
     (skorch), alone or after FeatureSpace/StandardScaler/MinMaxScaler/
     MaxAbsScaler steps of a Pipeline (with raw numeric features, or a
-    leading FeatureSpace for string categories). For any other classifier,
+    leading FeatureSpace for string categories). For any other classifier
     (and whenever the torch copy does not reproduce ``predict_proba`` on
-    training rows, checked in ``fit``), the fallback is central finite differences of ``predict_proba`` with
-    step ``fd_step`` (in range units) on decoded rows: it costs
+    training rows, checked in ``fit``), the fallback is central finite
+    differences of ``predict_proba`` with step ``fd_step`` (in range units) on decoded rows: it costs
     ``2 * n_mutable_columns`` probability evaluations per row and step, and
     a categorical change is only found when a step of ``fd_step`` changes
     the decoded category, so piecewise-constant models such as trees often
@@ -153,8 +154,9 @@ class WachterRecourse(BaseRecourseGenerator):
             return probability
         # a self-check on training rows guards against a step we model wrongly
         rows = np.arange(min(len(Z), 64))
-        X_rows = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
-        expected = favourable_probability(self.classifier_, X_rows, self.desired_class)
+        expected = favourable_probability(
+            self.classifier_, take_rows(X, rows), self.desired_class
+        )
         with torch.no_grad():
             got = probability(torch.as_tensor(Z[rows], dtype=torch.float64)).numpy()
         return probability if np.allclose(got, expected, atol=1e-4) else None
@@ -171,11 +173,10 @@ class WachterRecourse(BaseRecourseGenerator):
         its mutable features, so they end at different places on the boundary.
         """
         rows = np.repeat(np.arange(len(Z)), n_samples)
-        X_rep = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
         Z_rep = Z[rows]
         start = Z_rep + rng.normal(scale=0.1, size=Z_rep.shape)
         start[::n_samples] = Z
-        cand, found = self._search(X_rep, Z_rep, start)
+        cand, found = self._search(take_rows(X, rows), Z_rep, start)
         return cand.reshape(len(Z), n_samples, -1), found.reshape(len(Z), n_samples)
 
     def _search(self, X, Z, start):
@@ -234,12 +235,7 @@ class WachterRecourse(BaseRecourseGenerator):
             # rows close to the boundary are checked every step, all rows every 10
             check = active & ((p_fav >= 0.5) | (it % 10 == 9))
             if check.any():
-                rows = np.flatnonzero(check)
-                current = z.detach().numpy()[rows]
-                accepted = self._accepted_encoded(X, Z, current, rows)
-                hit = rows[accepted]
-                result[hit] = fs.project(current[accepted], Z[hit])
-                found[hit] = True
+                hit = self._record_accepted(X, Z, z, np.flatnonzero(check), result, found)
                 active[hit] = False
                 z.grad[torch.as_tensor(hit, dtype=torch.long)] = 0.0
             if not active.any():
@@ -250,19 +246,20 @@ class WachterRecourse(BaseRecourseGenerator):
             if (it + 1) % self.lam_steps == 0:
                 lam[torch.as_tensor(active)] *= self.lam_growth
         if active.any():  # last chance for rows still searching
-            rows = np.flatnonzero(active)
-            current = z.detach().numpy()[rows]
-            accepted = self._accepted_encoded(X, Z, current, rows)
-            hit = rows[accepted]
-            result[hit] = fs.project(current[accepted], Z[hit])
-            found[hit] = True
+            self._record_accepted(X, Z, z, np.flatnonzero(active), result, found)
         return result, found
 
-    def _accepted_encoded(self, X, Z, Z_cf, rows):
-        fs = self.feature_space_
-        projected = fs.project(Z_cf, Z[rows])
-        X_rows = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
-        return self._accepts(self._decode(X_rows, Z[rows], projected))
+    def _record_accepted(self, X, Z, z, rows, result, found):
+        """Project the current points of ``rows``; store those the classifier accepts.
+
+        Returns the positions stored (``result`` and ``found`` are updated in place).
+        """
+        projected = self.feature_space_.project(z.detach().numpy()[rows], Z[rows])
+        accepted = self._accepts(self._decode(take_rows(X, rows), Z[rows], projected))
+        hit = rows[accepted]
+        result[hit] = projected[accepted]
+        found[hit] = True
+        return hit
 
     def _finite_differences(self, X, Z, z, mutable):
         """P(favourable) and its central-difference gradient on decoded rows."""

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._feature_space import FeatureSpace
 from .._validation import is_dataframe
+from .._validation import take_rows as _take
 
 __all__ = [
     "gower_distance",
@@ -82,12 +83,6 @@ def _missing_rows(X):
 def _found(X_cf):
     """Boolean mask of the rows of ``X_cf`` that hold a recourse (no missing value)."""
     return ~_missing_rows(X_cf)
-
-
-def _take(X, rows):
-    """Rows of a DataFrame or array, by boolean mask or positions (a new object)."""
-    rows = np.flatnonzero(rows) if np.asarray(rows).dtype == bool else np.asarray(rows)
-    return X.iloc[rows] if is_dataframe(X) else X[rows]
 
 
 def _column(X, j):

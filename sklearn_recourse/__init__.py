@@ -2,6 +2,7 @@
 
 from ._base import default_classifier
 from ._feature_space import FeatureSpace
+from ._genre import GenReRecourse
 from ._nearest_neighbor import NearestNeighborRecourse
 from ._wachter import WachterRecourse
 
@@ -20,6 +21,7 @@ def __getattr__(name):
 
 __all__ = [
     "FeatureSpace",
+    "GenReRecourse",
     "NearestNeighborRecourse",
     "WachterRecourse",
     "default_classifier",

@@ -12,6 +12,26 @@ def _int_list(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
 
 
+def _float_list(text):
+    try:
+        return [float(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+
+
+def _param(text):
+    import ast
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    try:
+        value = ast.literal_eval(value.strip())
+    except (ValueError, SyntaxError):
+        value = value.strip()  # a bare string such as selection=cost
+    return name.strip(), value
+
+
 def build_parser():
     from ._benchmark import available_methods
 
@@ -42,6 +62,30 @@ def build_parser():
     bench.add_argument(
         "--output-dir", default="benchmark_results", help="where JSON and Markdown go"
     )
+    bench.add_argument(
+        "--sampling-seeds",
+        type=int,
+        default=None,
+        metavar="N",
+        help="redraw the recourse of sampling methods (genre) with sampling seeds 0..N-1 "
+        "after one fit per protocol seed",
+    )
+    bench.add_argument(
+        "--sweep-lam",
+        type=_float_list,
+        default=None,
+        metavar="L1,L2,...",
+        help="fit genre once per lam value (paper Figure 4), e.g. 0.5,1,2.5,5,10",
+    )
+    bench.add_argument("--plot", action="store_true", help="with --sweep-lam: save a PNG plot")
+    bench.add_argument(
+        "--genre-param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_param,
+        help="set a GenReRecourse parameter, e.g. temperature=5 (repeatable)",
+    )
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -57,6 +101,13 @@ def main(argv=None):
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
         seeds = args.seeds if args.seeds else [args.seed]
+        params = None
+        if (args.sweep_lam or args.genre_param) and "genre" not in methods:
+            parser.exit(2, "error: --sweep-lam and --genre-param need genre among --methods\n")
+        if args.sweep_lam or args.genre_param:
+            extra = dict(args.genre_param)
+            params = {"genre": [{**extra, "lam": lam} for lam in args.sweep_lam or []] or [extra]}
+        sampling_seeds = range(args.sampling_seeds) if args.sampling_seeds else None
         try:
             results = run_benchmark(
                 args.dataset,
@@ -65,13 +116,24 @@ def main(argv=None):
                 n_test=args.n_test,
                 data_dir=args.data_dir,
                 progress=not args.quiet,
+                sampling_seeds=sampling_seeds,
+                params=params,
             )
         except (ValueError, FileNotFoundError) as exc:
             parser.exit(2, f"error: {exc}\n")
         stem = f"{args.dataset}_seed{'-'.join(map(str, seeds))}"
+        if args.sweep_lam:
+            stem += "_lam-sweep"
+        for name, value in args.genre_param:
+            stem += f"_{name}-{value}"
         markdown = write_results(results, args.output_dir, stem)
         print(markdown)
         print(f"\nwrote {args.output_dir}/{stem}.json and {stem}.md")
+        if args.plot and args.sweep_lam:
+            from ._benchmark import plot_lam_sweep
+
+            path = plot_lam_sweep(results, f"{args.output_dir}/{stem}.png")
+            print(f"wrote {path}")
     return 0
 
 

@@ -74,6 +74,18 @@ def _wachter(classifier, immutable, categorical, random_state):
     )
 
 
+def _genre(classifier, immutable, categorical, random_state):
+    from ._genre import GenReRecourse
+
+    return GenReRecourse(
+        classifier,
+        immutable_features=immutable,
+        categorical_features=categorical,
+        random_state=random_state,
+    )
+
+
+register_method("genre", _genre, "GenRe generative recourse (transformer, forward sampling)")
 register_method("nnr", _nnr("confident_labelled"), "nearest neighbour in D_h^+ (NNR(D_h^+))")
 register_method("nnr_confident", _nnr("confident"), "nearest neighbour with h > 0.7 (NNR(γ>0.7))")
 register_method("nnr_accepted", _nnr("accepted"), "nearest neighbour h accepts (NNR)")
@@ -179,19 +191,46 @@ class Protocol:
             self.space.transform(favourable)
         )
 
-    def evaluate(self, method, factory, seed):
-        """Fit ``method`` on the training rows and score it on the test rows."""
-        from .metrics import recourse_score
+    def evaluate(self, method, factory, seed, sampling_seeds=None, params=None):
+        """Fit ``method`` on the training rows and score it on the test rows.
 
+        Returns one result dict per sampling seed: a generator with a
+        ``sampling_seed`` parameter (GenRe) is fitted once and its recourse
+        drawn again for each seed in ``sampling_seeds``; other generators give
+        one result. ``params`` are set on the generator before fitting.
+        """
         gen = factory(
             self.classifier, self.data.immutable_features, self.data.categorical_features, seed
         )
+        if params:
+            gen.set_params(**params)
         start = time.perf_counter()
         gen.fit(self.X_train, self.y_train)
         fit_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        X_cf = gen.transform(self.X_test)
-        seconds = time.perf_counter() - start
+        redraw = sampling_seeds is not None and "sampling_seed" in gen.get_params()
+        rows = []
+        for sampling_seed in sampling_seeds if redraw else [None]:
+            if redraw:
+                gen.set_params(sampling_seed=sampling_seed)
+            start = time.perf_counter()
+            X_cf = gen.transform(self.X_test)
+            seconds = time.perf_counter() - start
+            rows.append(
+                {
+                    "method": method,
+                    "seed": seed,
+                    "sampling_seed": sampling_seed,
+                    **(params or {}),
+                    **self._quality(X_cf),
+                    "seconds_per_cf": seconds / len(self.X_test),
+                    "fit_seconds": fit_seconds,
+                }
+            )
+        return rows
+
+    def _quality(self, X_cf):
+        from .metrics import recourse_score
+
         parts = recourse_score(
             self.X_test,
             X_cf,
@@ -208,16 +247,12 @@ class Protocol:
             else 1.0
         )
         return {
-            "method": method,
-            "seed": seed,
             "cost": parts["cost"],
             "validity": parts["validity"],
             "lof": parts["lof"],
             "score": parts["score"],
             "found": float(found.mean()),
             "immutables_kept": kept,
-            "seconds_per_cf": seconds / len(self.X_test),
-            "fit_seconds": fit_seconds,
         }
 
 
@@ -225,8 +260,22 @@ QUALITY = ["cost", "validity", "lof", "score", "found", "immutables_kept"]
 TIMING = ["seconds_per_cf", "fit_seconds"]
 
 
-def run_benchmark(dataset, methods, seeds=(0,), n_test=200, data_dir=None, progress=True):
-    """Run the protocol; returns a DataFrame with one row per method and seed."""
+def run_benchmark(
+    dataset,
+    methods,
+    seeds=(0,),
+    n_test=200,
+    data_dir=None,
+    progress=True,
+    sampling_seeds=None,
+    params=None,
+):
+    """Run the protocol; returns a DataFrame with one row per method, seed and sampling seed.
+
+    ``sampling_seeds`` redraws the recourse of sampling generators (GenRe)
+    without refitting. ``params`` maps a method name to a list of parameter
+    dicts, each fitted and reported separately (a sweep, e.g. over ``lam``).
+    """
     from tqdm.auto import tqdm
 
     unknown = [m for m in methods if m not in _METHODS]
@@ -241,36 +290,54 @@ def run_benchmark(dataset, methods, seeds=(0,), n_test=200, data_dir=None, progr
         bar.update()
         for method in methods:
             bar.set_postfix_str(f"seed {seed}: {method}")
-            rows.append({"dataset": dataset, **protocol.evaluate(method, _METHODS[method][0], seed)})
+            for setting in (params or {}).get(method, [None]):
+                for row in protocol.evaluate(
+                    method, _METHODS[method][0], seed, sampling_seeds, setting
+                ):
+                    rows.append({"dataset": dataset, **row})
             bar.update()
     bar.close()
     return pd.DataFrame(rows)
 
 
 def summarize(results):
-    """Mean (and std over seeds) per dataset and method."""
+    """Mean (and std over seeds and sampling seeds) per dataset, method and setting."""
     cols = QUALITY + TIMING
-    grouped = results.groupby(["dataset", "method"], sort=False)[cols]
+    keys = ["dataset", "method"] + _setting_columns(results)
+    grouped = results.groupby(keys, sort=False, dropna=False)[cols]
     mean = grouped.mean()
-    if results["seed"].nunique() > 1:
+    if len(results) > results.groupby(keys, dropna=False).ngroups:
         std = grouped.std(ddof=0).add_suffix("_std")
         mean = mean.join(std)
     return mean.reset_index()
 
 
+def _setting_columns(results):
+    fixed = {"dataset", "method", "seed", "sampling_seed", *QUALITY, *TIMING}
+    return [c for c in results.columns if c not in fixed]
+
+
 def to_markdown(summary):
-    """A Markdown table: Cost / Val / LOF / Score / found / immutables kept / s per CF."""
-    header = "| dataset | method | Cost | Val | LOF | Score | found | immutables kept | s per CF |"
-    lines = [header, "|" + "---|" * 9]
+    """A Markdown table: Cost / Val / LOF / Score / found / immutables kept / s per CF / fit s."""
+    header = (
+        "| dataset | method | Cost | Val | LOF | Score | found | immutables kept | s per CF "
+        "| fit s |"
+    )
+    lines = [header, "|" + "---|" * 10]
+    settings = _setting_columns(summary.drop(columns=[c for c in summary if c.endswith("_std")]))
     for r in summary.itertuples(index=False):
+        method = r.method + "".join(
+            f" {k}={getattr(r, k)}" for k in settings if pd.notna(getattr(r, k))
+        )
         def f(name, digits=3):
             value = getattr(r, name)
             std = getattr(r, f"{name}_std", None)
             return f"{value:.{digits}f}" + (f" ± {std:.{digits}f}" if std is not None else "")
 
         lines.append(
-            f"| {r.dataset} | {r.method} | {f('cost')} | {f('validity')} | {f('lof')} | "
-            f"{f('score')} | {f('found')} | {f('immutables_kept')} | {r.seconds_per_cf:.4f} |"
+            f"| {r.dataset} | {method} | {f('cost')} | {f('validity')} | {f('lof')} | "
+            f"{f('score')} | {f('found')} | {f('immutables_kept')} | {r.seconds_per_cf:.4f} "
+            f"| {r.fit_seconds:.1f} |"
         )
     return "\n".join(lines)
 
@@ -280,7 +347,7 @@ def write_results(results, output_dir, stem):
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = summarize(results)
-    keys = ["dataset", "method", "seed"]
+    keys = ["dataset", "method", "seed", "sampling_seed"] + _setting_columns(results)
     payload = {
         "protocol": "GenRe Table 2 (SPEC section 7)",
         "quality": results[keys + QUALITY].to_dict(orient="records"),
@@ -290,3 +357,35 @@ def write_results(results, output_dir, stem):
     markdown = to_markdown(summary)
     (output_dir / f"{stem}.md").write_text(markdown + "\n")
     return markdown
+
+
+def plot_lam_sweep(results, path):
+    """Paper Figure 4: -cost/d against validity and against LOF, one point per lam.
+
+    Needs matplotlib (``pip install sklearn-recourse[plots]``).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sweep = results.dropna(subset=["lam"]) if "lam" in results else results.iloc[:0]
+    if sweep.empty:
+        raise ValueError("No lam sweep in the results: run with --sweep-lam.")
+    fig, axes = plt.subplots(2, 1, figsize=(4.5, 6), sharex=True)
+    for dataset, part in sweep.groupby("dataset"):
+        mean = part.groupby("lam")[["score", "validity", "lof"]].mean()
+        x = mean["score"] - mean["validity"] - mean["lof"]  # = -cost / d
+        for ax, metric in zip(axes, ["validity", "lof"]):
+            ax.plot(x, mean[metric], "o-", label=dataset)
+            for lam, xi, yi in zip(mean.index, x, mean[metric]):
+                ax.annotate(f"λ={lam:g}", (xi, yi), fontsize=7, xytext=(3, 3),
+                            textcoords="offset points")
+            ax.set_ylabel(metric)
+    axes[0].legend()
+    axes[1].set_xlabel("-cost / d")
+    fig.suptitle("GenRe: cost against validity and LOF as λ varies")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

@@ -43,3 +43,47 @@ def test_unknown_method_and_missing_heloc_dir_are_clear(capsys):
     with pytest.raises(SystemExit):
         main(["benchmark", "--dataset", "heloc", "--quiet"])
     assert "--data-dir" in capsys.readouterr().err
+
+
+def test_genre_sampling_seeds_and_lam_sweep(tmp_path):
+    pytest.importorskip("matplotlib")
+    from sklearn_recourse._benchmark import plot_lam_sweep, summarize, to_markdown
+
+    small = dict(max_epochs=2, d_model=8, n_heads=2, dim_feedforward=16)
+    results = run_benchmark(
+        "compas",
+        ["genre", "nnr"],
+        seeds=[0],
+        n_test=30,
+        progress=False,
+        sampling_seeds=range(3),
+        params={"genre": [{"lam": 1.0, **small}, {"lam": 10.0, **small}]},
+    )
+    genre = results[results["method"] == "genre"]
+    # one fit per lam, redrawn with three sampling seeds; nnr is not redrawn
+    assert len(genre) == 6 and sorted(genre["sampling_seed"].unique()) == [0, 1, 2]
+    assert len(results[results["method"] == "nnr"]) == 1
+    assert genre.groupby("lam")["fit_seconds"].nunique().eq(1).all()
+    assert (genre["immutables_kept"] == 1.0).all()
+    summary = summarize(results)
+    assert len(summary) == 3
+    table = to_markdown(summary)
+    assert "| compas | genre lam=1.0" in table and "| compas | nnr |" in table
+    path = plot_lam_sweep(results, tmp_path / "sweep.png")
+    assert path.stat().st_size > 1000
+
+
+def test_genre_parameters_from_the_command_line(tmp_path, capsys):
+    args = ["benchmark", "--dataset", "compas", "--methods", "genre", "--n-test", "20",
+            "--quiet", "--output-dir", str(tmp_path)]
+    small = ["max_epochs=1", "d_model=8", "n_heads=2", "selection=cost"]
+    assert main(args + [x for p in small for x in ("--genre-param", p)]) == 0
+    out = capsys.readouterr().out
+    assert "| compas | genre max_epochs=1 d_model=8 n_heads=2 selection=cost |" in out
+    record = json.loads(next(tmp_path.glob("*.json")).read_text())["quality"][0]
+    assert record["selection"] == "cost" and record["max_epochs"] == 1
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--methods", "nnr", "--genre-param", "lam=1"])
+    assert "need genre among --methods" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--methods", "genre", "--genre-param", "lam"])

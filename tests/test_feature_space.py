@@ -257,7 +257,6 @@ def test_roundtrip_example_all_dtypes():
 def constrained(draw, arrays=True):
     """(X, kinds, fitted FeatureSpace with random constraints, bounds dict in raw units)."""
     X, kinds = draw(raw_data(arrays=arrays, min_rows=1))
-    p = len(kinds)
     names = list(X.columns) if isinstance(X, pd.DataFrame) else None
 
     def key(j):  # name or position

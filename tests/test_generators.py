@@ -1,5 +1,6 @@
 """Our own checks of the recourse-generator contract (SPEC section 2)."""
 
+import functools
 import pickle
 import warnings
 
@@ -17,6 +18,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklearn_recourse import (
     FeatureSpace,
+    GenReRecourse,
     NearestNeighborRecourse,
     WachterRecourse,
     default_classifier,
@@ -24,7 +26,12 @@ from sklearn_recourse import (
 from sklearn_recourse.datasets import load_compas
 from sklearn_recourse.metrics import make_recourse_scorer
 
-GENERATORS = [NearestNeighborRecourse, WachterRecourse]
+# a small, short-trained GenRe: these tests check the contract, not its quality
+FastGenRe = functools.partial(
+    GenReRecourse, d_model=16, n_heads=2, dim_feedforward=32, max_epochs=4
+)
+GENERATORS = [NearestNeighborRecourse, WachterRecourse, FastGenRe]
+GENERATOR_IDS = ["NearestNeighborRecourse", "WachterRecourse", "GenReRecourse"]
 IMMUTABLE = ["race", "sex"]
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -54,7 +61,7 @@ def _fit(cls, compas, **params):
     return cls(clf, **params).fit(X, y)
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_recourse_respects_every_constraint(cls, compas):
     X, _, test, clf, _ = compas
     gen = _fit(cls, compas)
@@ -85,10 +92,15 @@ def test_recourse_respects_every_constraint(cls, compas):
     pd.testing.assert_frame_equal(X_cf[accepted], test[accepted], check_dtype=False)
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_no_reachable_recourse_gives_nan_rows(cls, compas):
     X, _, test, clf, categorical = compas
     gen = cls(clf, immutable_features=list(X.columns), categorical_features=categorical)
+    if cls is FastGenRe:
+        # nothing can change, so GenRe has no training pairs to learn from
+        with pytest.raises(ValueError, match="No training pairs"):
+            gen.fit(X, compas[1])
+        return
     X_cf = gen.fit(X, compas[1]).transform(test)
     rejected = clf.predict(test) != 1
     assert rejected.any()
@@ -98,7 +110,7 @@ def test_no_reachable_recourse_gives_nan_rows(cls, compas):
     pd.testing.assert_frame_equal(X_cf[~rejected], test[~rejected], check_dtype=False)
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_single_row_and_array_input(cls):
     X, y = make_classification(n_samples=200, n_features=5, random_state=1)
     X[:, 0] = np.round(X[:, 0])  # an immutable with shared values, so NNR has candidates
@@ -170,7 +182,7 @@ def test_wachter_analytic_gradients_for_supported_models(compas):
     assert gen.gradient_ == "analytic"
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_same_seed_same_output_and_pickle_clone(cls, compas):
     X, y, test, _, categorical = compas
     X, y = X.iloc[:600], y[:600]
@@ -188,17 +200,18 @@ def test_same_seed_same_output_and_pickle_clone(cls, compas):
     assert not hasattr(fresh, "classifier_")
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_last_step_of_a_pipeline(cls, compas):
     X, y, test, clf, categorical = compas
+    params = dict(immutable_features=IMMUTABLE, categorical_features=categorical, random_state=0)
     pipe = Pipeline(
         [
             ("identity", FunctionTransformer(validate=False)),
-            ("recourse", cls(clf, immutable_features=IMMUTABLE, categorical_features=categorical)),
+            ("recourse", cls(clf, **params)),
         ]
     )
     out = pipe.fit(X, y).transform(test)
-    direct = cls(clf, immutable_features=IMMUTABLE, categorical_features=categorical)
+    direct = cls(clf, **params)
     pd.testing.assert_frame_equal(out, direct.fit(X, y).transform(test))
 
 
@@ -244,7 +257,7 @@ def test_score_is_the_spec_score(compas):
     assert gen.score(test[clf.predict(test) == 1]) == 2.0
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_bad_input_gives_clear_errors(cls, compas):
     X, y, test, clf, categorical = compas
     gen = cls(clf, categorical_features=categorical)
@@ -278,7 +291,7 @@ def test_bad_input_gives_clear_errors(cls, compas):
         cls(clf, immutable_features=["colour"]).fit(X, y)
 
 
-@pytest.mark.parametrize("cls", GENERATORS)
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_sample_gives_several_feasible_valid_candidates(cls, compas):
     X, y, test, clf, _ = compas
     gen = _fit(cls, compas, random_state=0)
@@ -292,6 +305,8 @@ def test_sample_gives_several_feasible_valid_candidates(cls, compas):
     assert (S.loc[ok, "age"] >= origin.loc[ok, "age"]).all()
     assert (clf.predict(S[ok]) == 1).all()
     # the first candidate is what transform returns; same seed, same samples
+    if "n_samples" in gen.get_params():  # GenRe: transform draws n_samples candidates
+        gen.set_params(n_samples=3)
     first = S.xs(0, level="sample")
     pd.testing.assert_frame_equal(first, gen.transform(rows), check_dtype=False)
     pd.testing.assert_frame_equal(S, gen.sample(rows, n_samples=3))

@@ -1,0 +1,380 @@
+"""GenRe: pair distribution, loss, sampling and the estimator on real data."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import LinearSVC
+
+from sklearn_recourse import FeatureSpace, GenReRecourse, default_classifier
+from sklearn_recourse._genre_training import Bins, soft_label_loss, soft_labels
+from sklearn_recourse._pairs import draw_partners, pair_distribution
+from sklearn_recourse.datasets import load_compas
+
+FAST = dict(d_model=16, n_heads=2, dim_feedforward=32, max_epochs=6)
+
+
+@pytest.fixture(scope="module")
+def compas():
+    bunch = load_compas(subset="train")
+    X = bunch.data.iloc[:2000].reset_index(drop=True)
+    y = bunch.target.iloc[:2000].to_numpy()
+    test = load_compas(subset="test").data.iloc[:200]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = default_classifier(bunch.categorical_features, random_state=0).fit(X, y)
+    return X, y, test, clf, bunch.categorical_features
+
+
+@pytest.fixture(scope="module")
+def fitted(compas):
+    X, y, _, clf, categorical = compas
+    gen = GenReRecourse(
+        clf,
+        immutable_features=["race", "sex"],
+        increasing_features=["age"],
+        feature_bounds={"priors_count": (0, 15)},
+        categorical_features=categorical,
+        random_state=0,
+        **{**FAST, "max_epochs": 15},
+    )
+    return gen.fit(X, y)
+
+
+# ---------------------------------------------------------------- pairs
+def _brute_force_q(fs, Z_neg, Z_pos, lam, top_k):
+    """Q by the dense definition: every reachable favourable row, top-k, renormalised."""
+    cost = np.array([[fs.cost(z[None], p[None])[0] for p in Z_pos] for z in Z_neg])
+    same = fs.immutable_groups(np.vstack([Z_neg, Z_pos]))
+    reachable = same[: len(Z_neg), None] == same[None, len(Z_neg) :]
+    for i, z in enumerate(Z_neg):
+        reachable[i] &= fs.is_feasible(Z_pos, np.repeat(z[None], len(Z_pos), 0))
+    weight = np.where(reachable, np.exp(-lam * cost), 0.0)
+    out = []
+    for i in range(len(Z_neg)):
+        top = np.argsort(-weight[i], kind="stable")[:top_k]
+        top = top[weight[i, top] > 0]
+        out.append(dict(zip(top, weight[i, top] / weight[i, top].sum())))
+    return out
+
+
+@pytest.mark.parametrize("top_k", [1, 5, 1000])
+def test_pair_distribution_equals_brute_force_q(top_k):
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(
+        {
+            "a": rng.uniform(0, 10, 120),
+            "b": rng.uniform(0, 1, 120),
+            "g": rng.choice(["x", "y", "z"], 120),
+            "s": rng.choice(["f", "m"], 120),
+        }
+    )
+    fs = FeatureSpace(immutable_features=["s"], increasing_features=["a"]).fit(X)
+    Z = fs.transform(X)
+    Z_neg, Z_pos = Z[:40], Z[40:]
+    partners, probs = pair_distribution(fs, Z_neg, Z_pos, lam=3.0, top_k=top_k)
+    expected = _brute_force_q(fs, Z_neg, Z_pos, 3.0, top_k)
+    assert partners.shape == (40, min(top_k, 80))
+    for i, q in enumerate(expected):
+        got = {p: w for p, w in zip(partners[i], probs[i]) if p >= 0}
+        assert set(got) == set(q)
+        for p, w in q.items():
+            assert got[p] == pytest.approx(w, rel=1e-9)
+        # nearest first, and no dense matrix was needed to get there
+        costs = fs.cost(np.repeat(Z_neg[[i]], len(got), 0), Z_pos[list(got)])
+        assert np.all(np.diff(costs) >= -1e-12)
+
+
+def test_drawn_partners_follow_q():
+    partners = np.array([[3, 7, -1]])
+    probs = np.array([[0.75, 0.25, 0.0]])
+    rng = np.random.RandomState(0)
+    draws = np.concatenate([draw_partners(partners, probs, rng) for _ in range(4000)])
+    assert set(draws) == {3, 7}
+    assert np.mean(draws == 3) == pytest.approx(0.75, abs=0.03)
+
+
+# ----------------------------------------------------------------- loss
+def test_loss_equals_eq8_on_a_hand_made_case():
+    # one continuous feature with 3 bins over [0, 0.9] (width 0.3, centres
+    # 0.15, 0.45, 0.75) and one categorical feature with 2 categories
+    bins = Bins.from_targets(
+        np.array([[0.0, 0], [0.9, 1]]), np.array([False, True]), np.array([0, 2]), 3
+    )
+    np.testing.assert_allclose(bins.centers[0], [0.15, 0.45, 0.75])
+    np.testing.assert_allclose(bins.centers[1, :2], [0, 1])
+    assert np.isnan(bins.centers[1, 2])
+    targets = torch.tensor([[0.4, 1.0], [0.75, 0.0]], dtype=torch.float64)
+    logits = torch.tensor(
+        [[[0.2, 1.0, -0.5], [0.3, -0.3, -1e9]], [[1.5, 0.0, 0.5], [2.0, 1.0, -1e9]]],
+        dtype=torch.float64,
+    )
+    loss = soft_label_loss(logits, soft_labels(targets, bins))
+
+    def by_hand(x, cat, row_logits):
+        kernel = np.exp(-0.5 * ((x - np.array([0.15, 0.45, 0.75])) / 0.3) ** 2)
+        labels = kernel / kernel.sum()
+        log_p = row_logits[0] - np.log(np.exp(row_logits[0]).sum())
+        log_q = row_logits[1][:2] - np.log(np.exp(row_logits[1][:2]).sum())
+        return -(labels * log_p).sum() - log_q[cat]
+
+    expected = np.mean(
+        [by_hand(0.4, 1, logits[0].numpy()), by_hand(0.75, 0, logits[1].numpy())]
+    )
+    assert float(loss) == pytest.approx(expected, rel=1e-12)
+
+
+# ------------------------------------------------------------- sampling
+def test_infinite_temperature_without_noise_is_deterministic(fitted, compas):
+    test = compas[2].iloc[:40]
+    fitted.set_params(temperature=np.inf, sigma=0.0)
+    try:
+        a = fitted.set_params(sampling_seed=1).sample(test, n_samples=4)
+        b = fitted.set_params(sampling_seed=2).sample(test, n_samples=4)
+    finally:
+        fitted.set_params(temperature=10.0, sampling_seed=None)
+    pd.testing.assert_frame_equal(a, b)
+    # every draw of a row is the same most-likely recourse
+    values = a.to_numpy().reshape(40, 4, -1)
+    same = [pd.isna(v).all() or (v == v[0]).all() for v in values]
+    assert all(same)
+
+
+def test_finite_temperature_draws_differ_between_seeds(fitted, compas):
+    test = compas[2].iloc[:40]
+    a = fitted.set_params(sampling_seed=1).sample(test, n_samples=4)
+    b = fitted.set_params(sampling_seed=2).sample(test, n_samples=4)
+    fitted.set_params(sampling_seed=None)
+    assert not a.equals(b)
+
+
+def test_round_trip_on_real_data_is_valid_and_feasible(fitted, compas):
+    X, _, test, clf, _ = compas
+    before = test.copy()
+    X_cf = fitted.transform(test)
+    pd.testing.assert_frame_equal(test, before)
+    rejected = clf.predict(test) == 0
+    found = fitted.found_
+    assert found[rejected].mean() > 0.9
+    cf, orig = X_cf[found], test[found]
+    assert (clf.predict(cf) == 1).all()
+    assert (cf[["race", "sex"]] == orig[["race", "sex"]]).all().all()
+    assert (cf["age"] >= orig["age"]).all()
+    assert (cf["priors_count"] <= np.maximum(15, orig["priors_count"])).all()
+    for col in ["c_charge_degree", "race", "sex", "two_year_recid"]:
+        assert set(cf[col]).issubset(set(X[col]))
+    # recourse costs something but stays local: far less than the data spread
+    cost = fitted.feature_space_.cost(
+        fitted.feature_space_.transform(orig[rejected[found]]),
+        fitted.feature_space_.transform(cf[rejected[found]]),
+    )
+    assert 0 < cost.mean() < 1.5
+
+
+@pytest.mark.parametrize("bin_value", ["center", "nearest", "both"])
+def test_constraints_hold_while_sampling(fitted, compas, bin_value):
+    """Draws are feasible before any projection: constraints are applied while sampling."""
+    from sklearn_recourse._genre_training import forward_sample
+
+    test = compas[2].iloc[:60]
+    fs = fitted.feature_space_
+    Z = fs.transform(test)
+    low, high = fs.bounds_for(Z)
+    first = [cols[0] for cols in fs.columns_]
+    low, high = low[:, first], high[:, first]
+    low[:, fs.categorical_], high[:, fs.categorical_] = -np.inf, np.inf
+    tokens = forward_sample(
+        fitted.model_, fitted._tokens(Z), 5, fitted.bins_, low=low, high=high,
+        fixed=np.broadcast_to(fs.immutable_, (60, 7)), temperature=10.0,
+        sigma=0.0 if bin_value == "both" else 0.01,
+        bin_value=bin_value, generator=torch.Generator().manual_seed(0),
+    )
+    per_row = 10 if bin_value == "both" else 5
+    assert tokens.shape == (60, per_row, 7)
+    flat = fitted._from_tokens(tokens.reshape(-1, 7))
+    Z_rep = np.repeat(Z, per_row, axis=0)
+    cont = fs._continuous_cols
+    lo, hi = fs.bounds_for(Z_rep)
+    assert np.all(flat[:, cont] >= lo[:, cont] - 1e-12)
+    assert np.all(flat[:, cont] <= hi[:, cont] + 1e-12)
+    imm = np.concatenate([fs.columns_[j] for j in np.flatnonzero(fs.immutable_)])
+    np.testing.assert_array_equal(flat[:, imm], Z_rep[:, imm])
+    if bin_value == "both":
+        # the nearest variant of a draw is never further from the row than its centre
+        centre, near = tokens[:, :5], tokens[:, 5:]
+        x = fitted._tokens(Z)[:, None, :]
+        assert np.all(np.abs(near - x) <= np.abs(centre - x) + 1e-12)
+
+
+def test_selection_rules(fitted, compas):
+    test = compas[2].iloc[:80]
+    fs = fitted.feature_space_
+    Z = fs.transform(test)
+    rejected = fitted.classifier_.predict(test) == 0
+    results = {}
+    for rule in ["score", "probability", "cost"]:
+        fitted.set_params(selection=rule)
+        X_cf = fitted.transform(test)
+        ok = fitted.found_ & rejected
+        proba = fitted.classifier_.predict_proba(X_cf[ok])[:, 1]
+        cost = fs.cost(Z[ok], fs.transform(X_cf[ok]))
+        results[rule] = (proba.mean(), cost.mean())
+    fitted.set_params(selection="score")
+    # same draws, so the probability rule has the highest mean probability and
+    # the cost rule the lowest mean cost
+    assert results["probability"][0] >= max(r[0] for r in results.values()) - 1e-12
+    assert results["cost"][1] <= min(r[1] for r in results.values()) + 1e-12
+
+
+def test_single_row_and_batch_give_feasible_recourse(fitted, compas):
+    row = compas[2].iloc[[0]]
+    out = fitted.transform(row)
+    assert out.shape == (1, 7) and out.index.equals(row.index)
+    rejected = fitted.classifier_.predict(compas[2]) == 0
+    row = compas[2][rejected].iloc[[0]]
+    out = fitted.transform(row)
+    assert fitted.found_.tolist() == [True]
+    assert fitted.classifier_.predict(out)[0] == 1
+
+
+def test_same_seed_same_model_and_recourse(compas):
+    X, y, test, clf, categorical = compas
+    kwargs = dict(categorical_features=categorical, random_state=3, **FAST)
+    a = GenReRecourse(clf, **kwargs).fit(X, y)
+    b = GenReRecourse(clf, **kwargs).fit(X, y)
+    assert a.loss_curve_ == b.loss_curve_
+    pd.testing.assert_frame_equal(a.transform(test), b.transform(test))
+    # torch's global random state is left alone
+    state = torch.random.get_rng_state()
+    GenReRecourse(clf, **kwargs).fit(X, y)
+    assert torch.equal(state, torch.random.get_rng_state())
+
+
+def test_early_stopping_keeps_the_best_epoch():
+    X, y = make_moons(n_samples=300, noise=0.2, random_state=0)
+    gen = GenReRecourse(
+        LogisticRegression(), max_epochs=200, n_iter_no_change=2, tol=10.0, random_state=0,
+        **{k: v for k, v in FAST.items() if k != "max_epochs"},
+    ).fit(X, y)
+    # tol=10 makes every epoch after the first "no improvement"
+    assert gen.n_iter_ == 3 and gen.best_epoch_ == 0
+    assert len(gen.loss_curve_) == len(gen.validation_loss_curve_) == 3
+
+
+def test_grid_search_over_lam(compas):
+    X, y, _, clf, categorical = compas
+    from sklearn.frozen import FrozenEstimator
+
+    search = GridSearchCV(
+        GenReRecourse(
+            FrozenEstimator(clf), categorical_features=categorical, random_state=0, **FAST
+        ),
+        {"lam": [1.0, 10.0]},
+        cv=2,
+    ).fit(X.iloc[:800], y[:800])
+    assert search.best_params_["lam"] in (1.0, 10.0)
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all((scores > 0) & (scores <= 2))
+
+
+def test_larger_lam_gives_cheaper_pairs(compas):
+    X, y, _, clf, categorical = compas
+    fs = FeatureSpace(categorical_features=categorical).fit(X)
+    Z = fs.transform(X)
+    Z_neg, Z_pos = Z[y == 0][:200], Z[y == 1]
+    expected = []
+    for lam in (0.5, 5.0, 50.0):
+        partners, probs = pair_distribution(fs, Z_neg, Z_pos, lam=lam, top_k=200)
+        costs = np.stack(
+            [fs.cost(np.repeat(Z_neg[[i]], 200, 0), Z_pos[partners[i]]) for i in range(200)]
+        )
+        expected.append((probs * costs).sum(axis=1).mean())
+    assert expected[0] > expected[1] > expected[2]
+
+
+def test_bad_input_errors(compas):
+    X, y, _, clf, categorical = compas
+    with pytest.raises(ValueError, match="n_heads=3 must divide d_model=16"):
+        GenReRecourse(clf, d_model=16, n_heads=3).fit(X, y)
+    with pytest.raises(ValueError, match="predict_proba"):
+        X_num, y_num = make_moons(n_samples=100, random_state=0)
+        GenReRecourse(LinearSVC()).fit(X_num, y_num)
+    with pytest.raises(ValueError, match="No favourable rows"):
+        GenReRecourse(clf, categorical_features=categorical, gamma=0.99999).fit(X, y)
+    with pytest.raises(ValueError, match="lam"):
+        GenReRecourse(clf, lam=0).fit(X, y)
+    # a 1-NN classifier accepts every favourable row and rejects every other
+    X_num, y_num = make_moons(n_samples=100, random_state=0)
+    gen = GenReRecourse(KNeighborsClassifier(n_neighbors=1), **FAST).fit(X_num, y_num)
+    with pytest.raises(ValueError, match="features"):
+        gen.transform(X_num[:, :1])
+
+
+def test_rows_in_chunks_are_all_feasible(fitted, compas, monkeypatch):
+    import sklearn_recourse._genre as genre_module
+
+    monkeypatch.setattr(genre_module, "_CHUNK_CANDIDATES", 30)  # 3 rows of 10 per chunk
+    test = compas[2].iloc[:50]
+    X_cf = fitted.transform(test)
+    rejected = fitted.classifier_.predict(test) == 0
+    assert fitted.found_[rejected].mean() > 0.9
+    ok = fitted.found_
+    assert (fitted.classifier_.predict(X_cf[ok]) == 1).all()
+    assert (X_cf[ok][["race", "sex"]] == test[ok][["race", "sex"]]).all().all()
+
+
+def test_cached_decoding_equals_the_full_decoder():
+    """Step-by-step logits with cached keys/values equal the teacher-forced pass."""
+    from sklearn_recourse._genre_network import RecourseTransformer
+
+    torch.manual_seed(0)
+    categorical = np.array([False, True, False, True, False])
+    n_categories = np.array([0, 3, 0, 2, 0])
+    model = RecourseTransformer(categorical, n_categories, [7, 3, 7, 2, 1], d_model=16,
+                                n_heads=4, dim_feedforward=24).eval()
+    rng = np.random.RandomState(0)
+    source = rng.uniform(size=(9, 5))
+    target = rng.uniform(size=(9, 5))
+    for j in (1, 3):
+        source[:, j] = rng.randint(n_categories[j], size=9)
+        target[:, j] = rng.randint(n_categories[j], size=9)
+    source_t = torch.as_tensor(source, dtype=torch.float32)
+    target_t = torch.as_tensor(target, dtype=torch.float32)
+    with torch.no_grad():
+        full = model(source_t, target_t)
+        memory_kv = model.encode(source_t)
+        caches = model.new_caches()
+        previous = None
+        for j in range(5):
+            step = model.step(previous, j, memory_kv, caches)
+            torch.testing.assert_close(step, full[:, j], rtol=1e-5, atol=1e-5)
+            previous = target_t[:, j]
+    # invalid bins of a feature are masked out
+    assert (full[:, 4, 1:] < -1e8).all() and (full[:, 3, 2:] < -1e8).all()
+
+
+def test_bin_draws_follow_the_tempered_softmax_over_allowed_bins():
+    from sklearn_recourse._genre_training import _draw
+
+    logits = torch.log(torch.tensor([[0.1, 0.2, 0.3, 0.4]])).repeat(20000, 1)
+    allowed = np.ones((20000, 4), dtype=bool)
+    allowed[:, 0] = False
+    allowed[:10000, 2] = False
+    k = _draw(logits, allowed, 1.0, torch.Generator().manual_seed(0))
+    assert not np.isin(k[:10000], [0, 2]).any() and not (k[10000:] == 0).any()
+    # first half: bins 1 and 3 in ratio 0.2 : 0.4
+    assert np.mean(k[:10000] == 1) == pytest.approx(1 / 3, abs=0.02)
+    # second half: bins 1, 2, 3 in ratio 2 : 3 : 4
+    assert np.mean(k[10000:] == 2) == pytest.approx(3 / 9, abs=0.02)
+    # temperature 2 squares the odds; infinity takes the most likely allowed bin
+    k = _draw(logits[10000:], allowed[10000:], 2.0, torch.Generator().manual_seed(1))
+    assert np.mean(k == 3) == pytest.approx(16 / 29, abs=0.02)
+    k = _draw(logits[:10000], allowed[:10000], np.inf, None)
+    assert (k == 3).all()

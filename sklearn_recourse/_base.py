@@ -88,7 +88,8 @@ def random_seed(rng):
 class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
     """Base class of recourse generators; not for direct use.
 
-    Subclasses implement ``_fit(X, Z, favourable, rng)`` and
+    Subclasses implement ``_fit(X, Z, favourable, accepted, rng)`` (``accepted``:
+    training rows the classifier accepts) and
     ``_generate(X, Z) -> (Z_candidates, found)`` on the rows the classifier
     rejects, where ``Z`` are the encoded rows. ``_generate`` need not return
     feasible or valid rows: the base class projects and re-checks them.
@@ -129,7 +130,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         # the favourable reference set for LOF plausibility in ``score``
         self._reference_Z = Z[accepted] if accepted.any() else Z[favourable]
         self._lof = None
-        self._fit(X, Z, favourable, rng)
+        self._fit(X, Z, favourable, accepted, rng)
         return self
 
     def _fit_classifier(self, X, y, rng):
@@ -143,7 +144,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
     def _accepts(self, X):
         return np.asarray(self.classifier_.predict(X)) == self.desired_class
 
-    def _fit(self, X, Z, favourable, rng):
+    def _fit(self, X, Z, favourable, accepted, rng):
         raise NotImplementedError
 
     # ------------------------------------------------------------ transform

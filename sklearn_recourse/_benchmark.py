@@ -48,41 +48,30 @@ def available_methods():
     return dict((name, desc) for name, (_, desc) in _METHODS.items())
 
 
-def _nnr(candidates):
-    def factory(classifier, immutable, categorical, random_state):
-        from ._nearest_neighbor import NearestNeighborRecourse
+def _generator(module, name, **params):
+    """Factory of a built-in generator, imported on first use (torch stays unloaded)."""
 
-        return NearestNeighborRecourse(
+    def factory(classifier, immutable, categorical, random_state):
+        import importlib
+
+        cls = getattr(importlib.import_module(module, __package__), name)
+        return cls(
             classifier,
-            candidates=candidates,
             immutable_features=immutable,
             categorical_features=categorical,
             random_state=random_state,
+            **params,
         )
 
     return factory
 
 
-def _wachter(classifier, immutable, categorical, random_state):
-    from ._wachter import WachterRecourse
-
-    return WachterRecourse(
-        classifier,
-        immutable_features=immutable,
-        categorical_features=categorical,
-        random_state=random_state,
-    )
+def _nnr(candidates):
+    return _generator("._nearest_neighbor", "NearestNeighborRecourse", candidates=candidates)
 
 
-def _genre(classifier, immutable, categorical, random_state):
-    from ._genre import GenReRecourse
-
-    return GenReRecourse(
-        classifier,
-        immutable_features=immutable,
-        categorical_features=categorical,
-        random_state=random_state,
-    )
+_wachter = _generator("._wachter", "WachterRecourse")
+_genre = _generator("._genre", "GenReRecourse")
 
 
 register_method("genre", _genre, "GenRe generative recourse (transformer, forward sampling)")

@@ -260,7 +260,7 @@ class GenReRecourse(BaseRecourseGenerator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
-    def _fit(self, X, Z, favourable, rng):
+    def _fit(self, X, Z, favourable, accepted, rng):
         import torch
 
         from ._genre_network import RecourseTransformer
@@ -273,7 +273,7 @@ class GenReRecourse(BaseRecourseGenerator):
             )
         proba = favourable_probability(self.classifier_, X, self.desired_class)
         positive = favourable & (proba > self.gamma)
-        negative = ~favourable & ~self._accepts(X)
+        negative = ~favourable & ~accepted
         if not positive.any():
             raise ValueError(
                 f"No favourable rows to learn recourse from: no training row has the "
@@ -372,21 +372,13 @@ class GenReRecourse(BaseRecourseGenerator):
         from ._genre_training import forward_sample
 
         fs = self.feature_space_
-        low, high = fs.bounds_for(Z)
-        first = [cols[0] for cols in fs.columns_]
-        low, high = low[:, first], high[:, first]
-        cat = fs.categorical_
-        low[:, cat], high[:, cat] = -np.inf, np.inf
-        fixed = np.broadcast_to(fs.immutable_, (len(Z), fs.n_features_in_))
         generator = torch.Generator().manual_seed(int(seed))
         tokens = forward_sample(
             self.model_,
             self._tokens(Z),
             n_samples,
             self.bins_,
-            low=low,
-            high=high,
-            fixed=fixed,
+            **self._sampling_constraints(Z),
             temperature=self.temperature,
             sigma=self.sigma,
             bin_value=self.bin_value,
@@ -396,6 +388,16 @@ class GenReRecourse(BaseRecourseGenerator):
         cand = self._from_tokens(tokens.reshape(-1, fs.n_features_in_))
         cand = fs.project(cand, np.repeat(Z, per_row, axis=0))
         return cand.reshape(len(Z), per_row, -1)
+
+    def _sampling_constraints(self, Z):
+        """Per row and raw feature: feasible range (low, high) and whether it is fixed."""
+        fs = self.feature_space_
+        low, high = fs.bounds_for(Z)
+        first = [cols[0] for cols in fs.columns_]
+        low, high = low[:, first], high[:, first]
+        low[:, fs.categorical_], high[:, fs.categorical_] = -np.inf, np.inf
+        fixed = np.broadcast_to(fs.immutable_, (len(Z), fs.n_features_in_))
+        return {"low": low, "high": high, "fixed": fixed}
 
     def _ranked(self, X, Z, n_samples, seed):
         """Candidates ordered best first by ``selection``, and whether h accepts each.

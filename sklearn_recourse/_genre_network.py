@@ -178,7 +178,11 @@ class RecourseTransformer(nn.Module):
         return [layer.cross_attention.keys_values(memory) for layer in self.decoder]
 
     def _logits(self, h, features):
-        logits = torch.einsum("nld,ldb->nlb", h, self.head_weight[features])
+        """Per-feature head on states ``h`` (n, L, d_model) of ``features`` (L,)."""
+        if len(features) == 1:  # a sampling step: one plain matrix product
+            logits = h @ self.head_weight[features[0]]
+        else:
+            logits = torch.einsum("nld,ldb->nlb", h, self.head_weight[features])
         logits = logits + self.head_bias[features]
         return logits.masked_fill(~self.valid_bins[features], -1e9)
 
@@ -210,5 +214,4 @@ class RecourseTransformer(nn.Module):
         h = h + self.target_position[j]
         for layer, kv, cache in zip(self.decoder, memory_kv, caches):
             h = layer(h, kv, cache)
-        logits = self.decoder_norm(h)[:, 0] @ self.head_weight[j] + self.head_bias[j]
-        return logits.masked_fill(~self.valid_bins[j], -1e9)
+        return self._logits(self.decoder_norm(h), self.features[j : j + 1])[:, 0]

@@ -68,7 +68,6 @@ def soft_label_loss(logits, labels):
 
 @dataclass
 class TrainingResult:
-    state: dict
     train_loss: list
     validation_loss: list
     n_epochs: int
@@ -161,7 +160,7 @@ def train(
     bar.close()
     model.load_state_dict(best_state)
     model.eval()
-    return TrainingResult(best_state, history_train, history_val, epoch + 1, best_epoch)
+    return TrainingResult(history_train, history_val, epoch + 1, best_epoch)
 
 
 @torch.no_grad()

@@ -116,8 +116,8 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _fit(self, X, Z, favourable, rng):
-        keep = self._accepts(X)
+    def _fit(self, X, Z, favourable, accepted, rng):
+        keep = accepted.copy()
         if self.candidates != "accepted":
             keep &= favourable_probability(self.classifier_, X, self.desired_class) > self.gamma
         if self.candidates == "confident_labelled":

@@ -11,6 +11,8 @@ ever built.
 
 import numpy as np
 
+from ._nearest_neighbor import _constrained_columns
+
 
 def pair_distribution(feature_space, Z_source, Z_target, *, lam, top_k):
     """Top-``top_k`` partners of each source row and their Q probabilities.
@@ -48,7 +50,7 @@ def pair_distribution(feature_space, Z_source, Z_target, *, lam, top_k):
     target_groups, source_groups = groups[: len(Z_target)], groups[len(Z_target) :]
     emb_source = fs.cost_embedding(Z_source)
     emb_target = fs.cost_embedding(Z_target)
-    checked = _bounded_columns(fs)
+    checked = np.asarray(_constrained_columns(fs, Z_target), dtype=int)
     low, high = fs.bounds_for(Z_source) if checked.size else (None, None)
     for g in np.unique(source_groups):
         rows = np.flatnonzero(source_groups == g)
@@ -83,17 +85,6 @@ def pair_distribution(feature_space, Z_source, Z_target, *, lam, top_k):
     totals = weights.sum(axis=1, keepdims=True)
     probabilities = np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
     return partners, probabilities
-
-
-def _bounded_columns(fs):
-    """Continuous encoded columns with a direction constraint or user bounds."""
-    owner = fs.encoded_feature_
-    cols = fs._continuous_cols
-    j = owner[cols]
-    restricted = fs.increasing_[j] | fs.decreasing_[j] | (fs.lower_bound_[j] > 0) | (
-        fs.upper_bound_[j] < 1
-    )
-    return cols[restricted]
 
 
 def draw_partners(partners, probabilities, rng):

@@ -134,7 +134,7 @@ class WachterRecourse(BaseRecourseGenerator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _fit(self, X, Z, favourable, rng):
+    def _fit(self, X, Z, favourable, accepted, rng):
         analytic = self._analytic_probability(X, Z)
         if analytic is None and not hasattr(self.classifier_, "predict_proba"):
             raise ValueError(

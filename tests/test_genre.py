@@ -186,13 +186,9 @@ def test_constraints_hold_while_sampling(fitted, compas, bin_value):
     test = compas[2].iloc[:60]
     fs = fitted.feature_space_
     Z = fs.transform(test)
-    low, high = fs.bounds_for(Z)
-    first = [cols[0] for cols in fs.columns_]
-    low, high = low[:, first], high[:, first]
-    low[:, fs.categorical_], high[:, fs.categorical_] = -np.inf, np.inf
     tokens = forward_sample(
-        fitted.model_, fitted._tokens(Z), 5, fitted.bins_, low=low, high=high,
-        fixed=np.broadcast_to(fs.immutable_, (60, 7)), temperature=10.0,
+        fitted.model_, fitted._tokens(Z), 5, fitted.bins_, **fitted._sampling_constraints(Z),
+        temperature=10.0,
         sigma=0.0 if bin_value == "both" else 0.01,
         bin_value=bin_value, generator=torch.Generator().manual_seed(0),
     )

@@ -4,6 +4,8 @@ from ._base import default_classifier
 from ._feature_space import FeatureSpace
 from ._genre import GenReRecourse
 from ._nearest_neighbor import NearestNeighborRecourse
+from ._pac import min_calibration_size, pac_threshold
+from ._recourse_classifier import RecourseClassifier
 from ._wachter import WachterRecourse
 
 __version__ = "0.1.0.dev0"
@@ -23,7 +25,10 @@ __all__ = [
     "FeatureSpace",
     "GenReRecourse",
     "NearestNeighborRecourse",
+    "RecourseClassifier",
     "WachterRecourse",
     "default_classifier",
+    "min_calibration_size",
+    "pac_threshold",
     "__version__",
 ]

@@ -18,7 +18,7 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._feature_space import FeatureSpace
-from ._validation import check_binary_target, check_raw_X, is_dataframe, take_rows
+from ._validation import blank_rows, check_binary_target, check_raw_X, is_dataframe, take_rows
 
 _COMMON_PARAMETERS = {
     "classifier": [HasMethods(["fit", "predict"]), None],
@@ -275,21 +275,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         out = self._decode(X, Z, Z_cf)
         if found.all():
             return out
-        missing = ~found
-        if is_dataframe(out):
-            columns = {}
-            for col in out.columns:
-                s = out[col]
-                if pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-                    s = s.astype(float) if pd.api.types.is_integer_dtype(s.dtype) else s.astype(object)
-                s = s.copy()
-                s.iloc[np.flatnonzero(missing)] = np.nan
-                columns[col] = s
-            return pd.DataFrame(columns, index=out.index)
-        if out.dtype.kind in "iub":
-            out = out.astype(float)
-        out[missing] = np.nan
-        return out
+        return blank_rows(out, ~found)
 
     def get_feature_names_out(self, input_features=None):
         """Recourse keeps the input columns."""

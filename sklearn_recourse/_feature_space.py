@@ -364,7 +364,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     def _codes(self, values, j):
         cats = self.categories_[j]
-        codes = pd.Categorical(values, categories=pd.Index(cats, dtype=object)).codes
+        # get_indexer marks unknown values -1 (pd.Categorical warns on them in pandas 3)
+        codes = pd.Index(cats, dtype=object).get_indexer(np.asarray(values, dtype=object))
         if (codes < 0).any():
             unknown = sorted({str(v) for v in np.asarray(values, dtype=object)[codes < 0]})
             name = self._names(np.arange(self.n_features_in_) == j)[0]

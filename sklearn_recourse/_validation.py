@@ -21,6 +21,32 @@ def take_rows(X, rows):
     return X.iloc[rows] if is_dataframe(X) else X[rows]
 
 
+def blank_rows(X, rows):
+    """X with the masked rows set to NaN (the "no recourse found" signal).
+
+    Integer columns become float and bool columns object, since they cannot
+    hold NaN. Returns a new object unless no row is masked.
+    """
+    rows = np.asarray(rows, dtype=bool)
+    if not rows.any():
+        return X
+    if is_dataframe(X):
+        columns = {}
+        for col in X.columns:
+            s = X[col]
+            if pd.api.types.is_integer_dtype(s.dtype):
+                s = s.astype(float)
+            elif pd.api.types.is_bool_dtype(s.dtype):
+                s = s.astype(object)
+            s = s.copy()
+            s.iloc[np.flatnonzero(rows)] = np.nan
+            columns[col] = s
+        return pd.DataFrame(columns, index=X.index)
+    X = X.astype(float) if X.dtype.kind in "iub" else X.copy()
+    X[rows] = np.nan
+    return X
+
+
 def check_raw_X(estimator, X, *, reset):
     """Validate a raw feature matrix and record/check its shape and names.
 
@@ -83,15 +109,18 @@ def _check_finite(X):
         raise ValueError(f"Input X contains infinity in feature(s) {where}.")
 
 
-def check_binary_target(estimator, y, n_samples, desired_class):
-    """Validate y for a recourse generator; return a boolean 'favourable' mask."""
+def check_y_shape(estimator, y, n_samples, *, warn=False):
+    """y as a 1-D array of n_samples labels (a column vector is raveled, with a
+    DataConversionWarning when ``warn``), or a clear error."""
+    from sklearn.utils.validation import column_or_1d
+
     if y is None:
         raise ValueError(
             f"{type(estimator).__name__} requires y to be passed, but the target y is None."
         )
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
-        y = y.ravel()
+        y = column_or_1d(y, warn=warn)
     if y.ndim != 1:
         raise ValueError(f"y must be 1-dimensional, got an array of shape {y.shape}.")
     if y.shape[0] != n_samples:
@@ -99,6 +128,12 @@ def check_binary_target(estimator, y, n_samples, desired_class):
             f"Found input variables with inconsistent numbers of samples: "
             f"X has {n_samples} rows and y has {y.shape[0]}."
         )
+    return y
+
+
+def check_binary_target(estimator, y, n_samples, desired_class):
+    """Validate y for a recourse generator; return a boolean 'favourable' mask."""
+    y = check_y_shape(estimator, y, n_samples)
     if pd.isna(y).any():
         raise ValueError("Input y contains NaN.")
     kind = type_of_target(y, input_name="y")

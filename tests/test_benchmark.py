@@ -87,3 +87,24 @@ def test_genre_parameters_from_the_command_line(tmp_path, capsys):
     assert "need genre among --methods" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["benchmark", "--methods", "genre", "--genre-param", "lam"])
+
+
+def test_recourse_classifier_benchmark_command(tmp_path, capsys):
+    argv = [
+        "recourse-classifier", "--datasets", "german", "--seeds", "0", "--lams", "0,0.8",
+        "--param", "max_epochs=2", "--output-dir", str(tmp_path), "--quiet",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| german | 0.8 | pac |" in out and "epoch ratio vs lam=0" in out
+    rows = json.loads(next(tmp_path.glob("*.json")).read_text())["rows"]
+    assert {(r["lam"], r["threshold"]) for r in rows} == {
+        (0.0, "f1"), (0.0, "pac"), (0.8, "f1"), (0.8, "pac")
+    }
+    for r in rows:
+        assert 0 <= r["f1"] <= 1 and 0 <= r["all_adversarial"] <= 1
+        assert r["best_epoch"] in (1, 2)
+    with pytest.raises(SystemExit) as exc:
+        main(["recourse-classifier", "--datasets", "mnist"])
+    assert exc.value.code == 2
+    assert "unknown dataset" in capsys.readouterr().err

@@ -1,0 +1,392 @@
+"""RecourseClassifier: the action-set LPs, the adversarial step, the PAC threshold,
+recourse within Δ, and the scikit-learn API (Ross, Lakkaraju and Bastani 2021)."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sklearn_recourse import RecourseClassifier, min_calibration_size, pac_threshold
+from sklearn_recourse._action_set import ActionSet, InfeasibleActionSetError
+from sklearn_recourse._pac import _k_star
+from sklearn_recourse._recourse_classifier import best_f1_threshold
+from sklearn_recourse._recourse_classifier_benchmark import _at_threshold
+from sklearn_recourse._recourse_training import ActionStep, build_mlp
+
+SMALL = dict(hidden_layer_sizes=(16, 16), max_epochs=8, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=800, n_features=5, n_informative=3, n_redundant=0, random_state=3
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    X, y = data
+    clf = RecourseClassifier(
+        actionable_features=[0, 1, 2],
+        increasing_features=[0],
+        decreasing_features=[1],
+        **SMALL,
+    )
+    return clf.fit(X, y)
+
+
+def _trivial_rows(m):
+    """A = 0, b = 0: no restriction, but forces the cvxpy path."""
+    return np.zeros((1, m)), np.zeros(1)
+
+
+def _random_boxes(rng, n, m):
+    low = -rng.uniform(0, 2, size=(n, m))
+    high = rng.uniform(0, 2, size=(n, m))
+    sign = rng.integers(0, 3, size=m)  # 0 free, 1 increasing, 2 decreasing
+    low[:, sign == 1] = 0.0
+    high[:, sign == 2] = 0.0
+    return low, high
+
+
+# ------------------------------------------------------------------ action set
+@pytest.mark.parametrize("seed", range(5))
+def test_closed_form_step_equals_cvxpy(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 40, 4
+    low, high = _random_boxes(rng, n, m)
+    G = rng.normal(size=(n, m))
+    box = ActionSet(np.full(m, -2.0), np.full(m, 2.0))
+    general = ActionSet(np.full(m, -2.0), np.full(m, 2.0), *_trivial_rows(m))
+    assert box.is_box and not general.is_box
+    closed = box.steepest(G, low, high)
+    solved = general.steepest(G, low, high)
+    np.testing.assert_allclose(closed, solved, atol=1e-6)
+    # the step decreases the objective as far as the box allows
+    assert np.all(np.einsum("ij,ij->i", G, closed) <= 1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_closed_form_projection_and_cheapest_equal_cvxpy(seed):
+    rng = np.random.default_rng(seed)
+    n, m = 30, 3
+    low, high = _random_boxes(rng, n, m)
+    box = ActionSet(np.full(m, -2.0), np.full(m, 2.0))
+    general = ActionSet(np.full(m, -2.0), np.full(m, 2.0), *_trivial_rows(m))
+    P = rng.normal(scale=2, size=(n, m))
+    np.testing.assert_allclose(box.project(P, low, high), general.project(P, low, high), atol=1e-5)
+
+    W = rng.normal(size=(n, m))
+    target = rng.uniform(-0.2, 2.0, size=n)
+    D1, ok1 = box.cheapest_reaching(W, target, low, high)
+    D2, ok2 = general.cheapest_reaching(W, target, low, high)
+    np.testing.assert_array_equal(ok1, ok2)
+    assert ok1.any() and not ok1.all()
+    reach = ok1 & (target > 0)
+    # same optimal L1 cost and both reach the target where it is reachable
+    np.testing.assert_allclose(
+        np.abs(D1[reach]).sum(1), np.abs(D2[reach]).sum(1), rtol=1e-5, atol=1e-6
+    )
+    for D in (D1, D2):
+        assert np.all(np.einsum("ij,ij->i", W, D)[reach] >= target[reach] - 1e-6)
+        assert box.contains(D, low, high).all()
+    # unreachable rows get the largest W·δ the box allows
+    best = box.steepest(-W, low, high)
+    np.testing.assert_allclose(D1[~ok1], best[~ok1])
+
+
+def test_general_polytope_step_is_optimal_and_feasible():
+    rng = np.random.default_rng(0)
+    m = 2
+    # δ0 + δ1 <= 1 and δ0 >= -0.5, inside the box |δ| <= 2
+    A, b = np.array([[-1.0, -1.0], [1.0, 0.0]]), np.array([1.0, 0.5])
+    act = ActionSet(np.full(m, -2.0), np.full(m, 2.0), A, b)
+    G = rng.normal(size=(25, m))
+    low, high = act.row_box()
+    low, high = np.broadcast_to(low, G.shape), np.broadcast_to(high, G.shape)
+    D = act.steepest(G, low, high)
+    assert act.contains(D, low, high).all()
+    # no vertex of the polytope does better
+    vertices = np.array([[-0.5, -2.0], [-0.5, 1.5], [2.0, -1.0], [2.0, -2.0]])
+    best = (G @ vertices.T).min(axis=1)
+    np.testing.assert_allclose(np.einsum("ij,ij->i", G, D), best, atol=1e-6)
+
+
+def test_action_set_errors():
+    with pytest.raises(InfeasibleActionSetError, match="infeasible"):
+        ActionSet([-1.0], [1.0], A=[[1.0]], b=[-3.0]).check()  # δ >= 3 outside the box
+    with pytest.raises(InfeasibleActionSetError, match="unbounded.*'hours'"):
+        ActionSet([-np.inf], [np.inf], names=["hours"]).check()
+    # infinite box ends are replaced by the bounds the rows imply
+    act = ActionSet([-np.inf], [np.inf], A=[[1.0], [-1.0]], b=[2.0, 3.0]).check()
+    np.testing.assert_allclose([act.lower[0], act.upper[0]], [-2.0, 3.0])
+
+
+# ------------------------------------------------------------ adversarial step
+def test_adversarial_step_raises_the_score_to_first_order(fitted, data):
+    X, _ = data
+    inputs = fitted._standardize(fitted.feature_space_.transform(X))
+    delta = fitted._step(fitted.module_, inputs)
+    x = torch.as_tensor(inputs, dtype=torch.float32).requires_grad_(True)
+    g = torch.sigmoid(fitted.module_(x)).squeeze(1)
+    (grad,) = torch.autograd.grad(g.sum(), x)
+    # the first-order change of g along δ* is never negative, and positive
+    # wherever g moves at all (the reference code had the sign reversed)
+    first_order = np.einsum("ij,ij->i", grad.numpy(), delta)
+    assert np.all(first_order >= 0)
+    moving = np.abs(grad.numpy()[:, :3]).max(1) > 1e-6
+    assert np.all(first_order[moving] > 0)
+    # and the score itself goes up for almost every row
+    after = fitted.predict_proba(fitted.recourse(X)[0][~np.isnan(fitted.recourse(X)[0][:, 0])])
+    assert after.shape[1] == 2
+    from sklearn_recourse._recourse_training import scores
+
+    assert np.mean(scores(fitted.module_, inputs + delta) >= scores(fitted.module_, inputs)) > 0.95
+
+
+def test_training_gradient_trick_gives_the_same_step():
+    """One backward of ℓ(g(x), y) yields δ* for ℓ(g(x), 1): x.grad, sign-flipped for y = 0."""
+    torch.manual_seed(0)
+    module = build_mlp(4, (8,), "tanh", 0.0)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 4))
+    y = rng.integers(0, 2, size=64).astype(float)
+    step = ActionStep(ActionSet(np.full(3, -0.5), np.full(3, 0.5)), [0, 1, 3], -np.inf, np.inf)
+    x = torch.as_tensor(X, dtype=torch.float32).requires_grad_(True)
+    logit = module(x).squeeze(1)
+    torch.nn.functional.binary_cross_entropy_with_logits(logit, torch.as_tensor(y).float()).backward()
+    trick = x.grad.numpy().astype(float) * np.where(y > 0.5, 1.0, -1.0)[:, None]
+    np.testing.assert_array_equal(step.from_gradient(trick, X), step(module, X))
+
+
+# ------------------------------------------------------------------------ PAC
+@pytest.mark.parametrize("n, epsilon, alpha", [(59, 0.05, 0.05), (200, 0.05, 0.05), (500, 0.1, 0.01)])
+def test_k_star_matches_its_definition(n, epsilon, alpha):
+    from scipy.stats import binom
+
+    k = _k_star(n, epsilon, alpha)
+    assert binom.cdf(k, n, epsilon) <= alpha < binom.cdf(k + 1, n, epsilon)
+
+
+def test_pac_threshold_is_the_k_plus_first_smallest_score():
+    rng = np.random.default_rng(0)
+    s = rng.uniform(size=300)
+    k = _k_star(300, 0.05, 0.05)
+    assert pac_threshold(s) == np.sort(s)[k]
+    assert (s < pac_threshold(s)).sum() == k
+
+
+def test_pac_threshold_guarantee_holds_in_simulation():
+    # scores ~ U(0, 1): τ̂ is approximately correct iff P(score >= τ̂) = 1 - τ̂ >= 1 - ε
+    rng = np.random.default_rng(1)
+    eps, alpha = 0.1, 0.1
+    misses = np.mean([pac_threshold(rng.uniform(size=100), epsilon=eps, alpha=alpha) > eps
+                      for _ in range(2000)])
+    assert misses <= alpha
+    # and it is not vacuous: the miss rate is close to alpha, not 0
+    assert misses > alpha / 4
+
+
+def test_pac_threshold_errors():
+    assert min_calibration_size(0.05, 0.05) == 59
+    pac_threshold(np.linspace(0, 1, 59))
+    with pytest.raises(ValueError, match="too small.*58 rows.*at least 59"):
+        pac_threshold(np.linspace(0, 1, 58))
+    with pytest.raises(ValueError, match="NaN"):
+        pac_threshold([0.1, np.nan] * 50)
+    with pytest.raises(ValueError, match="epsilon"):
+        pac_threshold(np.ones(100), epsilon=1.5)
+
+
+def test_best_f1_threshold():
+    s = np.array([0.9, 0.8, 0.7, 0.6, 0.2])
+    y = np.array([1, 1, 0, 1, 0])
+    # keeping the top 4 gives F1 = 6/7, the best; the cut is halfway to 0.2
+    assert best_f1_threshold(s, y) == pytest.approx(0.4)
+    # below an upper bound of 0.65 the top-4 cut is still allowed
+    assert best_f1_threshold(s, y, upper=0.65) == pytest.approx(0.4)
+    # a bound below every score returns (just under) the bound
+    assert best_f1_threshold(s, y, upper=0.1) < 0.1
+
+
+# ---------------------------------------------------------------- the classifier
+def test_pac_threshold_holds_on_calibration_and_held_out_rows(data):
+    X, y = data
+    clf = RecourseClassifier(actionable_features=[0, 1, 2], **SMALL).fit(X[:600], y[:600])
+    assert clf.threshold_ <= clf.pac_bound_
+    assert clf.threshold_ <= clf.f1_threshold_ or clf.f1_threshold_ <= clf.pac_bound_
+    k = _k_star(len(clf.calibration_scores_), clf.epsilon, clf.alpha)
+    assert (clf.calibration_scores_ < clf.threshold_).sum() <= k
+    rate = clf.recourse_rate(X[600:])
+    assert rate.all >= 0.9
+    assert 0 <= rate.negative <= 1
+
+
+def test_adversarial_training_raises_recourse(data):
+    X, y = data
+    params = dict(actionable_features=[0, 1], threshold="f1", delta_max=0.5, **SMALL)
+    plain = RecourseClassifier(lam=0.0, **params).fit(X, y)
+    trained = RecourseClassifier(lam=2.0, **params).fit(X, y)
+    assert trained.recourse_rate(X).negative > plain.recourse_rate(X).negative + 0.1
+    assert not np.isnan(trained.history_[0]["recourse_loss"])
+    assert np.isnan(plain.history_[0]["recourse_loss"])
+
+
+@pytest.mark.parametrize("method", ["adversarial", "gradient", "linear"])
+def test_recourse_respects_the_polytope(fitted, data, method):
+    X, _ = data
+    X_cf, found = fitted.recourse(X, method=method)
+    accepted = fitted.predict(X) == 1
+    assert found[accepted].all()
+    np.testing.assert_array_equal(X_cf[accepted], X[accepted])
+    rows = found & ~accepted
+    assert rows.sum() > 20
+    change = X_cf[rows] - X[rows]
+    # non-actionable features unchanged, exactly
+    np.testing.assert_array_equal(change[:, 3:], 0.0)
+    # within delta_max standard deviations, in the allowed direction
+    std = X[:, :3].std(axis=0)
+    assert np.all(np.abs(change[:, :3]) <= 0.75 * std + 1e-9)
+    assert np.all(change[:, 0] >= 0) and np.all(change[:, 1] <= 0)
+    # found rows are accepted, the others are all-NaN
+    assert (fitted.predict(X_cf[rows]) == 1).all()
+    assert np.isnan(X_cf[~found]).all()
+
+
+def test_recourse_scores_give_recourse_all_at_any_threshold(fitted, data):
+    X, _ = data
+    r = fitted.recourse_scores(X)
+    g = fitted.predict_proba(X)[:, 1]
+    assert np.all(r >= g)
+    for threshold in (0.3, fitted.threshold_, 0.8):
+        model = _at_threshold(fitted, threshold)
+        assert model.recourse_rate(X).all == pytest.approx(np.mean(r >= threshold), abs=2 / len(X))
+
+
+def test_gradient_finds_at_least_what_the_step_finds(fitted, data):
+    X, _ = data
+    adversarial = fitted.recourse_rate(X, "adversarial")
+    gradient = fitted.recourse_rate(X, "gradient", max_iter=200)
+    assert gradient.negative >= adversarial.negative - 0.02
+
+
+def test_constraints_in_raw_units_and_feature_bounds(data):
+    X, y = data
+    X = X.copy()
+    X[:, 0] = X[:, 0] * 10 + 50  # a feature in other units
+    # raw changes: change0 + 10 * change1 <= 2, change1 >= -0.1
+    A, b = np.array([[-1.0, -10.0], [0.0, 1.0]]), np.array([2.0, 0.1])
+    clf = RecourseClassifier(
+        actionable_features=[0, 1],
+        constraints=(A, b),
+        feature_bounds={0: (None, 60.0)},
+        **SMALL,
+    ).fit(X, y)
+    for method in ("adversarial", "gradient", "linear"):
+        X_cf, found = clf.recourse(X, method=method)
+        rows = found & (clf.predict(X) != 1)
+        change = X_cf[rows][:, :2] - X[rows][:, :2]
+        assert np.all(change @ A.T + b >= -1e-6), method
+        assert np.all(X_cf[rows][:, 0] <= np.maximum(60.0, X[rows][:, 0]) + 1e-6)
+        np.testing.assert_array_equal(X_cf[rows][:, 2:], X[rows][:, 2:])
+
+
+def test_dataframe_with_categories(shared_data_dir):
+    from sklearn_recourse.datasets import load_compas
+
+    X, y = load_compas(return_X_y=True)
+    X, y = X.iloc[:1500], y.iloc[:1500]
+    before = X.copy()
+    clf = RecourseClassifier(actionable_features=["priors_count"], **SMALL).fit(X, y)
+    X_cf, found = clf.recourse(X.iloc[:300])
+    pd.testing.assert_frame_equal(X, before)  # input not mutated
+    assert list(X_cf.columns) == list(X.columns)
+    assert X_cf.index.equals(X.index[:300])
+    kept = found & (clf.predict(X.iloc[:300]) == 1)
+    other = [c for c in X.columns if c != "priors_count"]
+    pd.testing.assert_frame_equal(
+        X_cf.loc[kept, other], X.iloc[:300].loc[kept, other], check_dtype=False
+    )
+    with pytest.raises(ValueError, match="race.*categories not seen"):
+        clf.predict(X.assign(race="Martian").iloc[:5])
+
+
+def test_api_pipeline_gridsearch_cross_val_pickle(data):
+    X, y = data
+    base = RecourseClassifier(actionable_features=[0, 1], threshold="f1", **SMALL)
+    pipe = make_pipeline(FunctionTransformer(), base)
+    assert cross_val_score(pipe, X, y, cv=2).mean() > 0.7
+    grid = GridSearchCV(base, {"lam": [0.0, 0.8]}, cv=2).fit(X, y)
+    assert grid.best_params_["lam"] in (0.0, 0.8)
+    clf = RecourseClassifier(actionable_features=[0, 1], **SMALL).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(again.recourse(X)[0], clf.recourse(X)[0])
+
+
+def test_same_seed_same_model_and_global_rng_untouched(data):
+    X, y = data
+    state = torch.random.get_rng_state()
+    a = RecourseClassifier(actionable_features=[0], **SMALL).fit(X, y)
+    b = RecourseClassifier(actionable_features=[0], **SMALL).fit(X, y)
+    assert torch.equal(state, torch.random.get_rng_state())
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    assert a.threshold_ == b.threshold_
+
+
+def test_string_labels_and_desired_class(data):
+    X, y = data
+    labels = np.where(y == 1, "approve", "deny")
+    clf = RecourseClassifier(actionable_features=[0, 1], desired_class="approve", **SMALL)
+    clf.fit(X, labels)
+    assert set(clf.predict(X)) <= {"approve", "deny"}
+    # 'approve' is classes_[0]: decision_function > 0 means classes_[1]
+    d = clf.decision_function(X)
+    np.testing.assert_array_equal(clf.classes_[(d > 0).astype(int)], clf.predict(X))
+    X_cf, found = clf.recourse(X)
+    assert (clf.predict(X_cf[found]) == "approve").all()
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (dict(actionable_features=[0], constraints=([[1.0]], [-5.0])), "infeasible"),
+        (dict(actionable_features=[0], delta_max=None), "unbounded"),
+        (dict(actionable_features=[0], constraints=([[1.0, 1.0]], [0.0])), r"shape \(r, 1\)"),
+        (dict(actionable_features=[0], increasing_features=[0], decreasing_features=[0]),
+         "both increasing and decreasing"),
+        (dict(actionable_features=["x"]), "no column names"),
+        (dict(calibration_size=20), "calibration set is too small.*at least 59"),
+        (dict(feature_bounds={4: (0, 1)}, actionable_features=[0]), "not an actionable"),
+    ],
+)
+def test_clear_errors_at_fit(data, params, match):
+    X, y = data
+    with pytest.raises(ValueError, match=match):
+        RecourseClassifier(**{**SMALL, "max_epochs": 1, **params}).fit(X, y)
+
+
+def test_clear_errors_for_inputs(data):
+    X, y = data
+    frame = pd.DataFrame({"a": ["u", "v"] * 50, "b": np.arange(100.0)})
+    with pytest.raises(ValueError, match="must be continuous.*'a'"):
+        RecourseClassifier(actionable_features=["a"], **SMALL).fit(frame, y[:100])
+    with pytest.raises(ValueError, match="Only binary"):
+        RecourseClassifier(**SMALL).fit(X, np.arange(len(y)) % 3)
+    clf = RecourseClassifier(**SMALL)
+    with pytest.raises(Exception, match="not fitted"):
+        clf.predict(X)
+    clf.set_params(max_epochs=1).fit(X, y)
+    with pytest.raises(ValueError, match="NaN"):
+        clf.predict(np.where(np.eye(len(X), 5, dtype=bool), np.nan, X))
+    with pytest.raises(ValueError, match="5 features"):
+        clf.predict(X[:, :3])
+    with pytest.raises(ValueError, match="method must be one of"):
+        clf.recourse(X, method="magic")

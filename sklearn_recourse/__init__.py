@@ -1,6 +1,7 @@
 """Algorithmic recourse as scikit-learn estimators."""
 
 from ._base import default_classifier
+from ._fair_sac import FairSACRecourse
 from ._feature_space import FeatureSpace
 from ._genre import GenReRecourse
 from ._nearest_neighbor import NearestNeighborRecourse
@@ -22,6 +23,7 @@ def __getattr__(name):
 
 
 __all__ = [
+    "FairSACRecourse",
     "FeatureSpace",
     "GenReRecourse",
     "NearestNeighborRecourse",

@@ -119,7 +119,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         rng = check_random_state(self.random_state)
         self.feature_space_ = FeatureSpace(
             categorical_features=self.categorical_features,
-            immutable_features=self.immutable_features,
+            immutable_features=self._immutable_features(),
             increasing_features=self.increasing_features,
             decreasing_features=self.decreasing_features,
             feature_bounds=self.feature_bounds,
@@ -132,6 +132,10 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         self._lof = None
         self._fit(X, Z, favourable, accepted, rng)
         return self
+
+    def _immutable_features(self):
+        """The features the feature space keeps fixed (subclasses may add some)."""
+        return self.immutable_features
 
     def _fit_classifier(self, X, y, rng):
         if self.classifier is None:

@@ -331,10 +331,17 @@ def to_markdown(summary):
     return "\n".join(lines)
 
 
-def write_results(results, output_dir, stem):
-    """Write ``stem.json`` (per-seed rows, quality and timing apart) and ``stem.md``."""
+def write_files(output_dir, stem, payload, markdown):
+    """Write ``stem.json`` and ``stem.md`` into ``output_dir``; return the Markdown."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / f"{stem}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    (output_dir / f"{stem}.md").write_text(markdown + "\n")
+    return markdown
+
+
+def write_results(results, output_dir, stem):
+    """Write ``stem.json`` (per-seed rows, quality and timing apart) and ``stem.md``."""
     summary = summarize(results)
     keys = ["dataset", "method", "seed", "sampling_seed"] + _setting_columns(results)
     payload = {
@@ -342,10 +349,7 @@ def write_results(results, output_dir, stem):
         "quality": results[keys + QUALITY].to_dict(orient="records"),
         "timing": results[keys + TIMING].to_dict(orient="records"),
     }
-    (output_dir / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    markdown = to_markdown(summary)
-    (output_dir / f"{stem}.md").write_text(markdown + "\n")
-    return markdown
+    return write_files(output_dir, stem, payload, to_markdown(summary))
 
 
 def plot_lam_sweep(results, path):

@@ -10,9 +10,7 @@ in the same process.
 """
 
 import copy
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -156,15 +154,7 @@ def to_markdown(results, methods=METHODS):
 
 
 def write(results, output_dir, stem):
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    (output_dir / f"{stem}.json").write_text(
-        json.dumps(
-            {"protocol": "Ross et al. 2021 Tables 1-2", "rows": results.to_dict(orient="records")},
-            indent=2,
-        )
-        + "\n"
-    )
-    markdown = to_markdown(results)
-    (output_dir / f"{stem}.md").write_text(markdown + "\n")
-    return markdown
+    from ._benchmark import write_files
+
+    payload = {"protocol": "Ross et al. 2021 Tables 1-2", "rows": results.to_dict("records")}
+    return write_files(output_dir, stem, payload, to_markdown(results))

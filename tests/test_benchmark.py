@@ -108,3 +108,25 @@ def test_recourse_classifier_benchmark_command(tmp_path, capsys):
         main(["recourse-classifier", "--datasets", "mnist"])
     assert exc.value.code == 2
     assert "unknown dataset" in capsys.readouterr().err
+
+
+def test_fair_recourse_benchmark_command(tmp_path, capsys):
+    argv = [
+        "fair-recourse", "--settings", "compas-race", "--levels", "group", "--objectives", "EE",
+        "--n-test", "60", "--param", "total_timesteps=60", "--param", "learning_starts=20",
+        "--output-dir", str(tmp_path), "--quiet",
+    ]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "| compas-race | fair_sac | group | EE |" in out
+    assert "| compas-race | nnr |" in out and "| compas-race | wachter |" in out
+    rows = json.loads(next(tmp_path.glob("*.json")).read_text())["rows"]
+    fair = [r for r in rows if r["method"] == "fair_sac"][0]
+    groups = [k for k in fair if k.startswith("eff[")]
+    assert len(groups) == 2
+    effs = [fair[k] for k in groups]
+    assert fair["asr"] == pytest.approx(sum(effs) / 2)
+    assert fair["pd"] == pytest.approx(max(effs) - min(effs))
+    with pytest.raises(SystemExit) as exc:
+        main(["fair-recourse", "--settings", "german-age"])
+    assert exc.value.code == 2

@@ -8,6 +8,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_recourse import (
+    FairSACRecourse,
     FeatureSpace,
     GenReRecourse,
     NearestNeighborRecourse,
@@ -34,6 +35,16 @@ ESTIMATORS = [
         max_epochs=2,
         random_state=0,
     ),
+    # a tiny SAC budget: the checks exercise the API, not the agent
+    FairSACRecourse(
+        KNeighborsClassifier(n_neighbors=1),
+        sensitive_feature=0,
+        fairness="group",
+        total_timesteps=30,
+        learning_starts=10,
+        max_episode_steps=10,
+        random_state=0,
+    ),
     # a fixed threshold of 0.5: predict agrees with predict_proba, every check applies
     RecourseClassifier((16,), threshold=0.5, max_epochs=20, random_state=0),
     # the PAC threshold with a general polytope (the cvxpy path); epsilon and
@@ -57,6 +68,13 @@ _FOUND = (
 EXPECTED_FAILURES = {
     "NearestNeighborRecourse": {"check_dict_unchanged": _FOUND},
     "GenReRecourse": {"check_dict_unchanged": _FOUND},
+    "FairSACRecourse": {
+        "check_dict_unchanged": _FOUND,
+        "check_fit2d_1feature": (
+            "with one feature the sensitive feature is the only one, and it is immutable: "
+            "fit refuses with 'Every feature is immutable'"
+        ),
+    },
     "WachterRecourse": {
         "check_dict_unchanged": _FOUND,
         "check_transformer_n_iter": (

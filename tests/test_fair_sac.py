@@ -1,0 +1,237 @@
+"""FairSACRecourse: the gymnasium environment, the reward, constraints, fairness
+levels, the report, determinism and model selection ("Fair Recourse for All")."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.model_selection import GridSearchCV
+
+from sklearn_recourse import FairSACRecourse
+from sklearn_recourse._fair_sac import encoded_predictor
+from sklearn_recourse._fair_sac_env import ActionCodec, FairRecourseEnv
+from sklearn_recourse.metrics import make_recourse_scorer
+
+FAST = dict(total_timesteps=400, learning_starts=50, max_episode_steps=25, random_state=0)
+
+
+def _frame(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["a", "b"], size=n, p=[0.7, 0.3])
+    income = rng.normal(size=n) - 0.6 * (group == "b")
+    hours = rng.normal(size=n)
+    job = rng.choice(["x", "y", "z"], size=n)
+    score = income + hours + 0.8 * (job == "z") + rng.normal(scale=0.3, size=n)
+    X = pd.DataFrame({"income": income, "hours": hours, "job": job, "group": group})
+    return X, (score > 0.6).astype(int)
+
+
+@pytest.fixture(scope="module")
+def data():
+    return _frame()
+
+
+@pytest.fixture(scope="module")
+def classifier(data):
+    from sklearn_recourse import default_classifier
+
+    X, y = data
+    return default_classifier(random_state=0).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def fitted(data, classifier):
+    X, y = data
+    return FairSACRecourse(
+        classifier,
+        sensitive_feature="group",
+        fairness="hybrid",
+        objective="EE-ECR",
+        n_clusters=2,
+        increasing_features=["hours"],
+        **FAST,
+    ).fit(X, y)
+
+
+def _env(fitted, data, objective="EE", use_groups=True):
+    X, _ = data
+    fs = fitted.feature_space_
+    Z = fs.transform(X)
+    rejected = ~fitted._accepts(X)
+    codes = (X["group"] == "b").to_numpy().astype(int)[rejected]
+    accepts = encoded_predictor(fitted.classifier_, fs, 1)
+    return FairRecourseEnv(
+        Z[rejected],
+        codes,
+        2,
+        ActionCodec(fs, ~fs.immutable_, 0.1),
+        accepts,
+        n_actions=3,
+        objective=objective,
+        use_groups=use_groups,
+        weights={"asr": 1.0, "pd": 1.0, "active": 0.1, "gower": 1.0, "success": 1.0},
+        asr_target=0.95,
+        pd_target=0.05,
+        phi=0.5,
+    )
+
+
+def test_environment_passes_gymnasium_checks(fitted, data):
+    from gymnasium.utils.env_checker import check_env
+
+    env = _env(fitted, data)
+    check_env(env, skip_render_check=True)
+    obs, _ = env.reset(seed=0)
+    assert obs.shape == (3 * 3,) and not obs.any()  # K = 3 actions x 3 mutable features
+
+
+def test_one_classifier_call_per_step(fitted, data):
+    env = _env(fitted, data)
+    calls = []
+    inner = env.accepts
+    env.accepts = lambda Z: calls.append(len(Z)) or inner(Z)
+    env.reset(seed=0)
+    calls.clear()
+    env.step(np.array([-0.9, 1.0], dtype=np.float32))
+    assert calls == [3 * len(env.Z)]  # all K actions on all rows, one call
+
+
+def test_reward_is_the_change_of_R_and_metrics_are_right(fitted, data):
+    env = _env(fitted, data)
+    env.reset(seed=0)
+    before = env.value(env.evaluate(env._states))
+    # slot 0 = action 0, feature income; a full step up
+    _, reward, terminated, _, info = env.step(np.array([-1.0, 1.0], dtype=np.float32))
+    ev = env.evaluate(env._states)
+    assert env._states[0, 0] == pytest.approx(0.1) and np.count_nonzero(env._states) == 1
+    expected = env.value(ev) - before + (env.weights["success"] if terminated else 0.0)
+    assert reward == pytest.approx(expected)
+    # ASR/PD from first principles: rows flipped by the one active action, per group
+    cand = env.codec.apply(env._states, env.Z)
+    flipped = env.accepts(cand[0])
+    shares = [flipped[env.codes == g].mean() for g in (0, 1)]
+    assert info["asr"] == pytest.approx(np.mean(shares))
+    assert info["pd"] == pytest.approx(max(shares) - min(shares))
+
+
+def test_individual_level_drops_group_terms(fitted, data):
+    env = _env(fitted, data, use_groups=False)
+    env.reset(seed=0)
+    env.step(np.array([-1.0, 1.0], dtype=np.float32))
+    ev = env.evaluate(env._states)
+    assert ev.pd == 0.0 and len(ev.effectiveness) == 1
+
+
+def test_increasing_feature_cannot_decrease_and_categories_are_valid(fitted, data):
+    codec = fitted._codec
+    hours = list(codec.features).index(1)
+    assert codec.low[hours] == 0.0
+    X, _ = data
+    Z = fitted.feature_space_.transform(X.iloc[:50])
+    states = np.array([[0.0, -1.0, 0.9], [0.5, 0.5, 0.5]])
+    cand = codec.apply(states, Z)
+    cols = fitted.feature_space_.columns_
+    np.testing.assert_array_equal(cand[:, :, cols[3]], np.repeat(Z[None][..., cols[3]], 2, 0))
+    assert np.all(cand[:, :, cols[1][0]] >= Z[None, :, cols[1][0]] - 1e-12)
+    onehot = cand[:, :, cols[2]]
+    assert np.all(onehot.sum(axis=-1) == 1.0)
+    assert np.all(onehot[0].argmax(-1) == 2)  # u = 0.9 sets the third category
+
+
+def test_transform_keeps_constraints_and_the_sensitive_feature(fitted, data):
+    X, _ = data
+    X_cf = fitted.transform(X)
+    found = fitted.found_
+    rejected = ~fitted._accepts(X)
+    assert found[rejected].mean() > 0.5
+    rows = found & rejected
+    pd.testing.assert_series_equal(X_cf["group"][rows], X["group"][rows])
+    assert (X_cf["hours"][rows] >= X["hours"][rows] - 1e-9).all()
+    assert set(X_cf["job"][rows]) <= {"x", "y", "z"}
+    assert (fitted.classifier_.predict(X_cf[rows]) == 1).all()
+    assert X_cf[~found].isna().all(axis=None)
+    pd.testing.assert_frame_equal(X_cf[~rejected], X[~rejected])
+
+
+def test_units_actions_and_report(fitted, data):
+    X, _ = data
+    assert len(fitted.units_) == 2 and fitted.cluster_model_ is not None
+    for unit, actions in zip(fitted.units_, fitted.actions_):
+        assert list(actions.columns) == ["income", "hours", "job"]
+        assert len(actions) == unit["n_kept_actions"]
+        assert (actions["hours"] >= 0).all()
+    report = fitted.fairness_report(X)
+    assert set(report.index) == {"a", "b"}
+    assert set(report.columns) >= {"n_affected", "effectiveness", "n_phi", "mean_gower", "asr", "pd"}
+    fitted.transform(X)
+    rejected = ~fitted._accepts(X)
+    for g in ("a", "b"):
+        member = rejected & (X["group"] == g).to_numpy()
+        assert report.loc[g, "n_affected"] == member.sum()
+        assert report.loc[g, "effectiveness"] == pytest.approx(fitted.found_[member].mean())
+    assert report["pd"].iloc[0] == pytest.approx(
+        report["effectiveness"].max() - report["effectiveness"].min()
+    )
+
+
+def test_same_seed_same_actions_and_global_rng_untouched(data, classifier):
+    import random
+
+    import torch
+
+    X, y = data
+    states = (random.getstate(), np.random.get_state()[1].copy(), torch.random.get_rng_state())
+    params = dict(sensitive_feature="group", fairness="group", **FAST)
+    a = FairSACRecourse(classifier, **params).fit(X, y)
+    b = FairSACRecourse(classifier, **params).fit(X, y)
+    assert random.getstate() == states[0]
+    np.testing.assert_array_equal(np.random.get_state()[1], states[1])
+    assert torch.equal(torch.random.get_rng_state(), states[2])
+    pd.testing.assert_frame_equal(a.actions_[0], b.actions_[0])
+    pd.testing.assert_frame_equal(a.transform(X), b.transform(X))
+
+
+def test_gridsearch_tunes_the_pd_weight_scoring_equal_effectiveness(data, classifier):
+    X, y = data
+    search = GridSearchCV(
+        FairSACRecourse(classifier, sensitive_feature="group", fairness="group", **FAST),
+        {"weights": [{"pd": 0.0}, {"pd": 2.0}]},
+        scoring=make_recourse_scorer("neg_pd", sensitive_feature="group"),
+        cv=2,
+    ).fit(X, y)
+    assert len(search.cv_results_["mean_test_score"]) == 2
+    assert np.all(search.cv_results_["mean_test_score"] <= 0)
+
+
+def test_clear_errors(data, classifier):
+    X, y = data
+    with pytest.raises(ValueError, match="needs sensitive_feature"):
+        FairSACRecourse(classifier, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="unknown feature 'gender'"):
+        FairSACRecourse(classifier, sensitive_feature="gender", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="weights has unknown keys"):
+        FairSACRecourse(classifier, sensitive_feature="group", weights={"cost": 1}, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="Every feature is immutable"):
+        FairSACRecourse(
+            classifier,
+            sensitive_feature="group",
+            immutable_features=["income", "hours", "job"],
+            **FAST,
+        ).fit(X, y)
+    accept_all = _AcceptAll().fit(X, y)  # accepts every row: no affected rows
+    with pytest.raises(ValueError, match="No affected rows"):
+        FairSACRecourse(accept_all, sensitive_feature="group", **FAST).fit(X, y)
+
+
+class _AcceptAll(ClassifierMixin, BaseEstimator):
+    """A fitted classifier that accepts every row."""
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict(self, X):
+        return np.ones(len(X), dtype=int)
+
+    def predict_proba(self, X):
+        return np.c_[np.zeros(len(X)), np.ones(len(X))]

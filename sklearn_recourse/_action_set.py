@@ -19,6 +19,7 @@ Without user rows every problem separates per feature and has a closed form
 import numpy as np
 
 _TOL = 1e-9
+_TIE_BREAK = 1e-5
 
 
 class InfeasibleActionSetError(ValueError):
@@ -229,7 +230,11 @@ class ActionSet:
         ones = np.ones((size, 1))
         constraints.append(D @ self.A.T + ones @ self.b[None, :] >= 0)
         if kind == "steepest":
-            objective = cp.Minimize(cp.sum(cp.multiply(params["P"], D)))
+            # rows of P are scaled to max |p| = 1; the tiny L1 term breaks ties
+            # the way the closed form does: a zero gradient leaves a feature alone
+            objective = cp.Minimize(
+                cp.sum(cp.multiply(params["P"], D)) + _TIE_BREAK * cp.sum(cp.abs(D))
+            )
         elif kind == "project":
             objective = cp.Minimize(cp.sum_squares(D - params["P"]))
         else:  # reaching

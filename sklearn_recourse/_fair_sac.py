@@ -89,10 +89,10 @@ class FairSACRecourse(BaseRecourseGenerator):
     which ends the episode. Every successful action set is kept (or, when no
     episode succeeded, the best one seen).
 
-    ``transform`` gives each rejected row the action of its unit whose
-    (projected) result the classifier accepts with the lowest Gower distance;
-    rows no action of their unit flips try the other units' actions. The
-    sensitive feature is never changed and every constraint is kept.
+    ``transform`` gives each rejected row, among the kept actions of every
+    unit, the one whose (projected) result the classifier accepts with the
+    lowest Gower distance (its own unit's action on ties). The sensitive
+    feature is never changed and every constraint is kept.
 
     Parameters
     ----------
@@ -306,8 +306,16 @@ decreasing_features, feature_bounds
             labels = self.cluster_model_.fit_predict(self._cluster_features(Z_aff))
         accepts = encoded_predictor(self.classifier_, fs, self.desired_class)
         self.units_, self._action_states = [], []
-        for unit in range(labels.max() + 1):
+        n_units = 1 if self.cluster_model_ is None else self.cluster_model_.n_clusters
+        for unit in range(n_units):
             rows = np.flatnonzero(labels == unit)
+            if rows.size == 0:  # K-means can leave a cluster empty on tiny data
+                states = np.zeros((0, self._codec.n_features))
+                self._action_states.append(states)
+                self.units_.append({"n_rows": 0, "timesteps": 0, "seconds": 0.0,
+                                    "n_successes": 0, "asr": float("nan"), "pd": float("nan"),
+                                    "gower": float("nan"), "n_kept_actions": 0})
+                continue
             rows = self._sample_rows(rows, codes, rng)
             states, info = self._train_unit(Z_aff[rows], codes[rows], accepts, rng, unit)
             self._action_states.append(states)
@@ -388,14 +396,15 @@ decreasing_features, feature_bounds
             )
         seconds = time.perf_counter() - start
         if env.successes:
-            kept = [s for s, _ in env.successes]
+            kept = env.successes
             best = max(env.successes, key=lambda item: env.value(item[1]))[1]
         else:
             if env.best is None:  # no step was taken
                 env.reset()
                 env.step(np.zeros(2))
-            kept, best = [env.best[1]], env.best[2]
-        states = np.unique(np.concatenate([s[np.any(s != 0, axis=1)] for s in kept]), axis=0)
+            kept, best = [(env.best[1], env.best[2])], env.best[2]
+        # the actions that change something, without repeats
+        states = np.unique(np.concatenate([s[ev.active] for s, ev in kept]), axis=0)
         if states.size == 0:
             states = np.zeros((0, self._codec.n_features))
         info = {
@@ -453,8 +462,9 @@ decreasing_features, feature_bounds
         accepts = encoded_predictor(self.classifier_, self.feature_space_, self.desired_class)
         ok = accepts(cand.reshape(n * A, e)).reshape(n, A)
         gower = self._codec.gower(np.transpose(cand, (1, 0, 2)), Z).T  # (n, A)
-        # own unit's valid actions first, then the others', each by Gower
-        key = np.where(ok, gower, np.inf) + np.where(own, 0.0, 10.0)
+        # the valid candidate with the lowest Gower distance (SPEC §5); among
+        # equal distances the row's own unit wins
+        key = np.where(ok, gower, np.inf) + np.where(own, 0.0, 1e-9)
         best = np.argmin(key, axis=1)
         found = ok[np.arange(n), best]
         return cand[np.arange(n), best], found

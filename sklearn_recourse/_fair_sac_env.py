@@ -173,8 +173,10 @@ class FairRecourseEnv(gym.Env if gym is not None else object):
         cand = self.codec.apply(states, self.Z)
         K, n, e = cand.shape
         accepted = np.asarray(self.accepts(cand.reshape(K * n, e)), dtype=bool).reshape(K, n)
-        active = np.any(states != 0, axis=1)
         gower = self.codec.gower(cand, self.Z)
+        # active: the action changes some row after projection (a clipped or
+        # "unchanged" category setting is no action and earns nothing)
+        active = gower.max(axis=1) > 0
         return Evaluation(accepted, active, self.codes, self.n_groups, gower, self.phi, self.use_groups)
 
     def value(self, ev):
@@ -213,8 +215,8 @@ class FairRecourseEnv(gym.Env if gym is not None else object):
         )
         ev = self.evaluate(self._states)
         value = self.value(ev)
-        # the change of R (potential-based shaping): an episode's return is
-        # R(final) - R(start), so reaching a good state fast is what pays
+        # the change of R (potential-based shaping): the undiscounted return of
+        # an episode is R(final) - R(start), so reaching a good state is what pays
         reward = value - self._value
         self._value = value
         self.n_steps += 1

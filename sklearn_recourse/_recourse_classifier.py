@@ -487,6 +487,12 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         A = b = None
         if self.constraints is not None:
             A, b = self._check_constraints(len(features))
+            if self.feature_bounds is not None and (b < 0).any():
+                raise ValueError(
+                    "constraints exclude 'no change' (A @ 0 + b < 0), so a row at a "
+                    "feature bound could have no allowed change; use feature_bounds=None "
+                    "with such constraints."
+                )
             A = A / per_raw[None, :]  # A·Δraw = A·(Δstd / per_raw)
         action_set = ActionSet(lower, upper, A, b, names=self.actionable_features_).check()
 

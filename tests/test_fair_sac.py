@@ -99,19 +99,22 @@ def test_one_classifier_call_per_step(fitted, data):
 def test_reward_is_the_change_of_R_and_metrics_are_right(fitted, data):
     env = _env(fitted, data)
     env.reset(seed=0)
-    before = env.value(env.evaluate(env._states))
     # slot 0 = action 0, feature income; a full step up
     _, reward, terminated, _, info = env.step(np.array([-1.0, 1.0], dtype=np.float32))
-    ev = env.evaluate(env._states)
     assert env._states[0, 0] == pytest.approx(0.1) and np.count_nonzero(env._states) == 1
-    expected = env.value(ev) - before + (env.weights["success"] if terminated else 0.0)
-    assert reward == pytest.approx(expected)
-    # ASR/PD from first principles: rows flipped by the one active action, per group
-    cand = env.codec.apply(env._states, env.Z)
-    flipped = env.accepts(cand[0])
+    # from first principles: rows flipped by the one active action, per group;
+    # its Gower cost is the income change (a share of the range) over 4 features
+    changed = env.Z.copy()
+    changed[:, 0] = np.minimum(changed[:, 0] + 0.1, 1.0)
+    flipped = env.accepts(changed)
     shares = [flipped[env.codes == g].mean() for g in (0, 1)]
-    assert info["asr"] == pytest.approx(np.mean(shares))
-    assert info["pd"] == pytest.approx(max(shares) - min(shares))
+    asr, pd_ = np.mean(shares), max(shares) - min(shares)
+    gower = np.mean(changed[:, 0] - env.Z[:, 0]) / 4
+    assert info["asr"] == pytest.approx(asr)
+    assert info["pd"] == pytest.approx(pd_)
+    # R before the step is 0 (no active action); EE: asr - pd + 0.1 * 1/3 - gower
+    expected = asr - pd_ + 0.1 / 3 - gower + (1.0 if terminated else 0.0)
+    assert reward == pytest.approx(expected)
 
 
 def test_individual_level_drops_group_terms(fitted, data):
@@ -119,7 +122,23 @@ def test_individual_level_drops_group_terms(fitted, data):
     env.reset(seed=0)
     env.step(np.array([-1.0, 1.0], dtype=np.float32))
     ev = env.evaluate(env._states)
-    assert ev.pd == 0.0 and len(ev.effectiveness) == 1
+    changed = env.Z.copy()
+    changed[:, 0] = np.minimum(changed[:, 0] + 0.1, 1.0)
+    # one effectiveness, the share of the whole unit, whatever the groups
+    assert ev.effectiveness.tolist() == [pytest.approx(env.accepts(changed).mean())]
+    grouped = _env(fitted, data, use_groups=True)
+    grouped.reset(seed=0)
+    grouped.step(np.array([-1.0, 1.0], dtype=np.float32))
+    assert len(grouped.evaluate(grouped._states).effectiveness) == 2
+
+
+def test_actions_that_change_nothing_are_not_active(fitted, data):
+    env = _env(fitted, data)
+    env.reset(seed=0)
+    states = np.zeros_like(env._states)
+    states[0, 2] = 0.1  # a category value below 1/(C+1): leaves the category unchanged
+    ev = env.evaluate(states)
+    assert ev.n_active == 0 and env.value(ev) == 0.0
 
 
 def test_increasing_feature_cannot_decrease_and_categories_are_valid(fitted, data):
@@ -165,13 +184,14 @@ def test_units_actions_and_report(fitted, data):
     assert set(report.columns) >= {"n_affected", "effectiveness", "n_phi", "mean_gower", "asr", "pd"}
     fitted.transform(X)
     rejected = ~fitted._accepts(X)
+    effs = []
     for g in ("a", "b"):
         member = rejected & (X["group"] == g).to_numpy()
+        effs.append(fitted.found_[member].mean())
         assert report.loc[g, "n_affected"] == member.sum()
-        assert report.loc[g, "effectiveness"] == pytest.approx(fitted.found_[member].mean())
-    assert report["pd"].iloc[0] == pytest.approx(
-        report["effectiveness"].max() - report["effectiveness"].min()
-    )
+        assert report.loc[g, "effectiveness"] == pytest.approx(effs[-1])
+    assert report["asr"].iloc[0] == pytest.approx(np.mean(effs))
+    assert report["pd"].iloc[0] == pytest.approx(abs(effs[0] - effs[1]))
 
 
 def test_same_seed_same_actions_and_global_rng_untouched(data, classifier):
@@ -199,8 +219,10 @@ def test_gridsearch_tunes_the_pd_weight_scoring_equal_effectiveness(data, classi
         scoring=make_recourse_scorer("neg_pd", sensitive_feature="group"),
         cv=2,
     ).fit(X, y)
-    assert len(search.cv_results_["mean_test_score"]) == 2
-    assert np.all(search.cv_results_["mean_test_score"] <= 0)
+    scores = search.cv_results_["mean_test_score"]
+    # both settings were fitted and scored (a failed fit would score NaN)
+    assert len(scores) == 2 and np.all(np.isfinite(scores)) and np.all(scores <= 0)
+    assert search.best_estimator_._weights["pd"] == search.best_params_["weights"]["pd"]
 
 
 def test_clear_errors(data, classifier):

@@ -18,7 +18,6 @@ Without user rows every problem separates per feature and has a closed form
 
 import numpy as np
 
-_TOL = 1e-9
 _TIE_BREAK = 1e-5
 
 

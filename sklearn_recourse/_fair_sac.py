@@ -286,7 +286,6 @@ decreasing_features, feature_bounds
         from ._fair_sac_env import ActionCodec
 
         self._codec = ActionCodec(fs, mutable, self.step_size)
-        self._groups = fs.categories_[self._sensitive]
         affected = np.flatnonzero(~accepted)
         if affected.size == 0:
             raise ValueError(
@@ -317,7 +316,7 @@ decreasing_features, feature_bounds
                                     "gower": float("nan"), "n_kept_actions": 0})
                 continue
             rows = self._sample_rows(rows, codes, rng)
-            states, info = self._train_unit(Z_aff[rows], codes[rows], accepts, rng, unit)
+            states, info = self._train_unit(Z_aff[rows], codes[rows], accepts, rng)
             self._action_states.append(states)
             self.units_.append({"n_rows": int((labels == unit).sum()), **info})
         self.actions_ = [self._describe(states) for states in self._action_states]
@@ -345,7 +344,7 @@ decreasing_features, feature_bounds
             picked.append(rng.choice(members, size=min(n, len(members)), replace=False))
         return np.sort(np.concatenate(picked))
 
-    def _train_unit(self, Z, codes, accepts, rng, unit):
+    def _train_unit(self, Z, codes, accepts, rng):
         from gymnasium.wrappers import TimeLimit
         from stable_baselines3 import SAC
         from stable_baselines3.common.callbacks import BaseCallback
@@ -355,7 +354,6 @@ decreasing_features, feature_bounds
         env = FairRecourseEnv(
             Z,
             codes,
-            len(self._groups) if self._groups is not None else 2,
             self._codec,
             accepts,
             n_actions=self.n_actions,

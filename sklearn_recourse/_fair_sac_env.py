@@ -111,8 +111,6 @@ class FairRecourseEnv(gym.Env if gym is not None else object):
         Encoded affected rows of the unit.
     codes : ndarray of int (n,)
         Group of each row (sensitive feature).
-    n_groups : int
-        Number of groups overall (those absent from the unit are ignored).
     codec : ActionCodec
     accepts : callable
         Encoded rows (m, e) -> bool (m,), the classifier's decision; called
@@ -134,7 +132,6 @@ class FairRecourseEnv(gym.Env if gym is not None else object):
         self,
         Z,
         codes,
-        n_groups,
         codec,
         accepts,
         *,
@@ -148,7 +145,7 @@ class FairRecourseEnv(gym.Env if gym is not None else object):
     ):
         super().__init__()
         self.Z = np.asarray(Z, dtype=float)
-        # only the groups present in this unit count (a cluster may lack one)
+        # the groups present in this unit (a cluster may lack one)
         _, self.codes = np.unique(np.asarray(codes), return_inverse=True)
         self.n_groups = int(self.codes.max()) + 1 if use_groups and len(self.codes) else 1
         self.codec = codec

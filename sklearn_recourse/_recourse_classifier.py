@@ -317,7 +317,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         ).fit(X)
         Z = self.feature_space_.transform(X)
         self._fit_standardizer(Z)
-        self._step = self._build_step(X)
+        self._step = self._build_step()
         inputs = self._standardize(Z)
 
         # hold out calibration rows (PAC) and validation rows (epoch, F1 threshold)
@@ -443,7 +443,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
     def _standardize(self, Z):
         return (Z - self._mean) / self._scale
 
-    def _build_step(self, X):
+    def _build_step(self):
         """The actionable columns, Δ and the feature bounds in standardized units."""
         from ._action_set import ActionSet
         from ._recourse_training import ActionStep
@@ -496,7 +496,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
             A = A / per_raw[None, :]  # A·Δraw = A·(Δstd / per_raw)
         action_set = ActionSet(lower, upper, A, b, names=self.actionable_features_).check()
 
-        low_raw, high_raw = self._raw_bounds(X, features, names)
+        low_raw, high_raw = self._raw_bounds(features, names)
         mean, scale = self._mean[columns], self._scale[columns]
         to_input = lambda raw: (  # noqa: E731
             (raw - fs.data_min_[features]) / fs.data_range_[features] - mean
@@ -525,7 +525,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("constraints: A and b must be finite.")
         return A, b.reshape(-1)
 
-    def _raw_bounds(self, X, features, names):
+    def _raw_bounds(self, features, names):
         fs = self.feature_space_
         low = np.full(len(features), -np.inf)
         high = np.full(len(features), np.inf)
@@ -555,14 +555,10 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         for j, (lo, hi) in items.items():
             k = column[j]
             low[k] = fs.data_min_[j] if lo is None else float(lo)
-            high[k] = self._training_max(X, j) if hi is None else float(hi)
+            high[k] = fs._data_max[j] if hi is None else float(hi)
             if low[k] > high[k]:
                 raise ValueError(f"feature_bounds give an empty range for feature {j}: low > high.")
         return low, high
-
-    def _training_max(self, X, j):
-        col = X.iloc[:, j] if is_dataframe(X) else X[:, j]
-        return float(np.asarray(col, dtype=float).max())
 
     # ------------------------------------------------------------- predict
     def _inputs(self, X):
@@ -574,6 +570,10 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         from ._recourse_training import scores
 
         return scores(self.module_, inputs)
+
+    def _g(self, X):
+        """g(x) of raw rows."""
+        return self._scores(self._inputs(X)[1])
 
     def predict_proba(self, X):
         """Scores [1 - g(x), g(x)] (in the order of ``classes_``).
@@ -588,7 +588,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, 2)
         """
-        g = self._scores(self._inputs(X)[1])
+        g = self._g(X)
         fav = np.c_[1.0 - g, g]
         return fav if self._favourable_index == 1 else fav[:, ::-1]
 
@@ -605,7 +605,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
             For ``classes_[1]`` (the sign is flipped when ``classes_[0]`` is
             the favourable class).
         """
-        d = self._scores(self._inputs(X)[1]) - self.threshold_
+        d = self._g(X) - self.threshold_
         return d if self._favourable_index == 1 else -d
 
     def predict(self, X):
@@ -619,7 +619,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self._labels(self._scores(self._inputs(X)[1]))
+        return self._labels(self._g(X))
 
     def _labels(self, g):
         fav = self._favourable_index
@@ -652,6 +652,11 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         found : ndarray of bool of shape (n_samples,)
             True where the returned row is accepted by ``predict``.
         """
+        X_cf, found, _ = self._recourse(X, method, max_iter, step_size)
+        return X_cf, found
+
+    def _recourse(self, X, method, max_iter=100, step_size=0.1):
+        """``recourse`` plus the mask of rows accepted as they are."""
         if method not in _METHODS:
             raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}.")
         X, inputs = self._inputs(X)
@@ -665,7 +670,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         if todo.size:
             moved = self._scores(self._inputs(take_rows(X_cf, todo))[1])
             found[todo] = moved >= self.threshold_
-        return blank_rows(X_cf, ~found), found
+        return blank_rows(X_cf, ~found), found, accepted
 
     def _changes(self, inputs, method, max_iter, step_size):
         from . import _recourse_training as training
@@ -748,9 +753,8 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
             rows (NaN if none is rejected); ``all``: (accepted rows + those
             flipped) / all rows.
         """
-        X, inputs = self._inputs(X)
-        rejected = self._scores(inputs) < self.threshold_
-        _, found = self.recourse(X, method, **kwargs)
+        _, found, accepted = self._recourse(X, method, **kwargs)
+        rejected = ~accepted
         n_rejected = int(rejected.sum())
         negative = float(found[rejected].mean()) if n_rejected else float("nan")
         return Bunch(negative=negative, all=float(found.mean()))

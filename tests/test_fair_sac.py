@@ -63,7 +63,6 @@ def _env(fitted, data, objective="EE", use_groups=True):
     return FairRecourseEnv(
         Z[rejected],
         codes,
-        2,
         ActionCodec(fs, ~fs.immutable_, 0.1),
         accepts,
         n_actions=3,

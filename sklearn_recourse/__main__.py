@@ -101,6 +101,12 @@ def build_parser():
     rc.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="e.g. 0,1,2")
     rc.add_argument("--lams", type=_float_list, default=[0.0, 0.8], help="e.g. 0,0.8")
     rc.add_argument(
+        "--features",
+        choices=["paper", "all"],
+        default="paper",
+        help="the paper's feature subsets (Appendix A.2, default) or every column",
+    )
+    rc.add_argument(
         "--param",
         action="append",
         default=[],
@@ -193,11 +199,19 @@ def main(argv=None):
             parser.exit(2, f"error: unknown dataset(s) {unknown}; choose from {sorted(rcb.DATASETS)}\n")
         try:
             results = rcb.run(
-                names, args.seeds, args.lams, params=dict(args.param), progress=not args.quiet
+                names,
+                args.seeds,
+                args.lams,
+                params=dict(args.param),
+                progress=not args.quiet,
+                features=args.features,
             )
         except ValueError as exc:
             parser.exit(2, f"error: {exc}\n")
-        stem = f"recourse_classifier_{'-'.join(names)}_seed{'-'.join(map(str, args.seeds))}"
+        stem = (
+            f"recourse_classifier_{'-'.join(names)}_seed{'-'.join(map(str, args.seeds))}"
+            f"_{args.features}-features"
+        )
         for name, value in args.param:
             stem += f"_{name}-{value}"
         markdown = rcb.write(results, args.output_dir, stem)

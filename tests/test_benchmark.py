@@ -104,6 +104,7 @@ def test_recourse_classifier_benchmark_command(tmp_path, capsys):
     for r in rows:
         assert 0 <= r["f1"] <= 1 and 0 <= r["all_adversarial"] <= 1
         assert r["best_epoch"] in (1, 2)
+        assert r["features"] == "paper"
     with pytest.raises(SystemExit) as exc:
         main(["recourse-classifier", "--datasets", "mnist"])
     assert exc.value.code == 2
@@ -130,3 +131,17 @@ def test_fair_recourse_benchmark_command(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["fair-recourse", "--settings", "german-age"])
     assert exc.value.code == 2
+
+
+def test_recourse_classifier_benchmark_features():
+    from sklearn_recourse._recourse_classifier_benchmark import DATASETS, load
+
+    X, y = load("german")  # the paper's Appendix A.2 subset is the default
+    assert list(X.columns) == ["Gender", "Age", "LoanDuration", "LoanAmount"]
+    X_all, y_all = load("german", "all")
+    assert X_all.shape == (1000, 28) and "Credit" not in X_all and len(y_all) == 1000
+    for name, info in DATASETS.items():  # the actionable features are always kept
+        assert set(info["actionable"]) <= set(load(name)[0].columns)
+    assert "two_year_recid" not in load("compas")[0]
+    with pytest.raises(ValueError, match="features must be 'paper' or 'all'"):
+        load("german", "some")

@@ -35,16 +35,28 @@ class _Attention(nn.Module):
         return self.split(k), self.split(v)
 
     def forward(self, x, keys, values, causal=False):
+        """Attention of ``x`` (n, L, d_model) to ``keys``/``values`` (m, heads, S, width).
+
+        ``m`` may divide ``n``: then consecutive groups of ``n // m`` one-query
+        sequences share one set of keys (a row's samples attending to its
+        encoder output), which is never copied per sample.
+        """
         q = self.split(self.query(x))
+        n = q.shape[0]
         if q.shape[2] == 1 and not self.training:
             # one query per sequence (a sampling step): plain matrix products
             # beat the fused kernel for a few dozen keys on CPU
+            group = n // keys.shape[0]
+            if group > 1:  # (n, heads, 1, w) -> (m, heads, group, w)
+                q = q.view(keys.shape[0], group, self.n_heads, -1).transpose(1, 2)
             weights = torch.softmax(q @ keys.transpose(-2, -1) * q.shape[-1] ** -0.5, dim=-1)
             h = weights @ values
+            if group > 1:
+                h = h.transpose(1, 2).reshape(n, self.n_heads, 1, -1)
         else:
             p = self.dropout if self.training else 0.0
             h = F.scaled_dot_product_attention(q, keys, values, dropout_p=p, is_causal=causal)
-        n, _, length, _ = h.shape
+        _, _, length, _ = h.shape
         return self.out(h.transpose(1, 2).reshape(n, length, -1))
 
 
@@ -200,14 +212,15 @@ class RecourseTransformer(nn.Module):
         """Empty decoder caches for one sampling run over the features."""
         return [{"size": self.n_features} for _ in self.decoder]
 
-    def step(self, previous, j, memory_kv, caches):
+    def step(self, previous, j, memory_kv, caches, n_samples=1):
         """Logits (n, max_bins) of feature ``j`` given the value of feature ``j - 1``.
 
         ``previous`` is None for ``j == 0``; ``caches`` holds one dict per layer,
-        made by :meth:`new_caches`.
+        made by :meth:`new_caches`. With ``n_samples > 1`` the n sequences are
+        ``n_samples`` consecutive draws for each row of ``memory_kv``.
         """
         if previous is None:
-            n = memory_kv[0][0].shape[0]
+            n = memory_kv[0][0].shape[0] * n_samples
             h = self.start.expand(n, 1, -1)
         else:
             h = self.target_embedding(previous[:, None], self.features[j - 1 : j])

@@ -217,10 +217,8 @@ def forward_sample(
         rows = slice(start, start + rows_per_chunk)
         x = source[rows]
         m = len(x)
+        # one encoder pass per row; its samples share the cross-attention keys
         memory_kv = model.encode(torch.as_tensor(x, dtype=torch.float32))
-        memory_kv = [
-            tuple(t.repeat_interleave(n_samples, dim=0) for t in kv) for kv in memory_kv
-        ]
         caches = model.new_caches()
         x_rep = np.repeat(x, n_samples, axis=0)
         lo_rep = np.repeat(low[rows], n_samples, axis=0)
@@ -229,7 +227,7 @@ def forward_sample(
         values = np.empty((variants, m * n_samples, d))
         previous = None
         for j in range(d):
-            logits = model.step(previous, j, memory_kv, caches)[:, : bins.counts[j]]
+            logits = model.step(previous, j, memory_kv, caches, n_samples)[:, : bins.counts[j]]
             if bins.categorical[j]:
                 allowed = np.ones((len(x_rep), bins.counts[j]), dtype=bool)
             else:

@@ -229,6 +229,44 @@ def test_selection_rules(fitted, compas):
     assert results["cost"][1] <= min(r[1] for r in results.values()) + 1e-12
 
 
+def test_label_rate_and_the_blended_validity_estimate(fitted, compas):
+    X, y = compas[0], compas[1]
+    fs = fitted.feature_space_
+    Z_train = fs.transform(X)
+    Z_query = fs.transform(compas[2].iloc[:30])
+    # brute force: share of favourable labels among the 15 training rows nearest
+    # (Euclidean in the cost embedding), every row tied with the 15th included
+    emb, emb_query = fs.cost_embedding(Z_train), fs.cost_embedding(Z_query)
+    dist = np.sqrt(((emb_query[:, None, :] - emb[None, :, :]) ** 2).sum(axis=2))
+    kth = np.sort(dist, axis=1)[:, 14:15]
+    within = dist <= kth + 1e-9
+    expected = (within * (y == 1)).sum(axis=1) / within.sum(axis=1)
+    assert (within.sum(axis=1) > 15).any()  # COMPAS has ties: they must count
+    np.testing.assert_allclose(fitted._label_rate(Z_query), expected)
+    # "score" picks the accepted draw with the best blended estimate; weight 0 is h alone
+    test = compas[2].iloc[:80]
+    Z = fs.transform(test)
+    rejected = np.flatnonzero(fitted.classifier_.predict(test) == 0)
+    X_rej, Z_rej, d = test.iloc[rejected], Z[rejected], fs.n_features_in_
+    draws = fitted._draw(Z_rej, fitted.n_samples, 0)  # the draws _ranked makes with seed 0
+    picks = {}
+    for weight in (0.0, 1.0):
+        fitted.set_params(label_weight=weight)
+        ranked, ok = fitted._ranked(X_rej, Z_rej, fitted.n_samples, 0)
+        picks[weight] = ranked[:, 0]
+        for i in np.flatnonzero(ok[:, 0])[:5]:
+            rows = [i] * len(draws[i])
+            decoded = fitted._decode(X_rej.iloc[rows], Z_rej[rows], draws[i])
+            p = fitted.classifier_.predict_proba(decoded)[:, 1]
+            v = (1 - weight) * p + weight * fitted._label_rate(draws[i])
+            inlier = fitted._plausibility_model().predict(draws[i]) == 1
+            u = v + inlier - fs.cost(Z_rej[rows], draws[i]) / d
+            u[fitted.classifier_.predict(decoded) != 1] = -np.inf
+            np.testing.assert_allclose(ranked[i, 0], draws[i][np.argmax(u)])
+    fitted.set_params(label_weight=0.25)
+    assert not np.array_equal(picks[0.0], picks[1.0])
+
+
 def test_single_row_and_batch_give_feasible_recourse(fitted, compas):
     row = compas[2].iloc[[0]]
     out = fitted.transform(row)
@@ -352,6 +390,18 @@ def test_cached_decoding_equals_the_full_decoder():
             step = model.step(previous, j, memory_kv, caches)
             torch.testing.assert_close(step, full[:, j], rtol=1e-5, atol=1e-5)
             previous = target_t[:, j]
+        # samples of a row share its encoder keys without copies: the same logits
+        # as the teacher-forced pass of the repeated rows
+        # (every sample has its own target, so a mix-up between samples shows)
+        n_samples = 3
+        targets = target_t[torch.as_tensor(rng.permutation(np.tile(np.arange(9), n_samples)))]
+        full = model(source_t.repeat_interleave(n_samples, 0), targets)
+        caches = model.new_caches()
+        previous = None
+        for j in range(5):
+            step = model.step(previous, j, memory_kv, caches, n_samples)
+            torch.testing.assert_close(step, full[:, j], rtol=1e-5, atol=1e-5)
+            previous = targets[:, j]
     # invalid bins of a feature are masked out
     assert (full[:, 4, 1:] < -1e8).all() and (full[:, 3, 2:] < -1e8).all()
 

@@ -50,9 +50,10 @@ class GenReRecourse(BaseRecourseGenerator):
       validity estimate blends two opinions,
       ``v = (1 - label_weight) * p + label_weight * r``: p is the probability
       h gives the candidate, r the share of favourable labels among its
-      ``label_neighbors`` nearest training rows. h can be confidently wrong where it extrapolates; the
-      labels around the candidate do not share its errors, so a candidate
-      both agree on is more likely to be valid under another judge. It buys a validity margin and plausibility with
+      ``label_neighbors`` nearest training rows. h can be confidently wrong
+      where it extrapolates; the labels around the candidate do not share
+      its errors, so a candidate both agree on is more likely to be valid
+      under another judge. It buys a validity margin and plausibility with
       a little cost, and gives the best Score of the three.
     - ``"probability"``: the highest p (the paper's rule). Highest margin
       under h, but it prefers extreme candidates: cost rises, LOF drops.
@@ -89,7 +90,7 @@ class GenReRecourse(BaseRecourseGenerator):
     label_weight : float in [0, 1], default=0.25
         Weight of the neighbourhood label rate r in the validity estimate of
         ``selection="score"``; 0 trusts h alone (measured in BENCHMARKS.md:
-        0.25 raises validity at the same cost, 0.5 costs plausibility).
+        0.25 raises validity at a slightly lower cost, 0.5 loses validity).
     label_neighbors : int, default=15
         Nearest training rows (Euclidean in the cost embedding, ties
         included; a random 10,000 of them on larger data) whose labels give r.

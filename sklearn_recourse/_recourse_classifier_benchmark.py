@@ -18,35 +18,33 @@ import pandas as pd
 
 METHODS = ("adversarial", "gradient", "linear")
 
-# actionable features and directions: Appendix A.3 of the paper; training
+# training features: Appendix A.2 of the paper (COMPAS lacks
+# days_b_screening_arrest in the shipped CARLA data; German's
+# "personal_status_sex", described there as the credit given by the bank, is
+# LoanAmount); actionable features and directions: Appendix A.3; training
 # epochs and batch sizes: Appendix A.1
 DATASETS = {
     "adult": dict(
+        features=[
+            "age", "education-num", "capital-gain", "capital-loss", "hours-per-week",
+            "race", "native-country", "marital-status", "sex",
+        ],
         actionable=["education-num", "hours-per-week"],
         increasing=["education-num"],
         training=dict(max_epochs=15, batch_size=15),
     ),
     "compas": dict(
-        actionable=["priors_count"], increasing=[], training=dict(max_epochs=15, batch_size=15)
+        features=["age", "priors_count", "length_of_stay", "sex", "race", "c_charge_degree"],
+        actionable=["priors_count"],
+        increasing=[],
+        training=dict(max_epochs=15, batch_size=15),
     ),
     "german": dict(
+        features=["Gender", "Age", "LoanDuration", "LoanAmount"],
         actionable=["Age", "LoanAmount"],
         increasing=["Age"],
         training=dict(max_epochs=50, batch_size=30),
     ),
-}
-
-# training features: Appendix A.2 of the paper. COMPAS lacks
-# days_b_screening_arrest in the shipped (CARLA) data; the rest are there
-# (German's "personal_status_sex", described there as the credit given by
-# the bank, is LoanAmount).
-PAPER_FEATURES = {
-    "adult": [
-        "age", "education-num", "capital-gain", "capital-loss", "hours-per-week",
-        "race", "native-country", "marital-status", "sex",
-    ],
-    "compas": ["age", "priors_count", "length_of_stay", "sex", "race", "c_charge_degree"],
-    "german": ["Gender", "Age", "LoanDuration", "LoanAmount"],
 }
 
 PAPER = {  # Table 2 "Ours + PARE" F1 and Table 1 "Ours" adversarial recourse neg
@@ -71,7 +69,7 @@ def load(name, features="paper"):
         raise ValueError(f"features must be 'paper' or 'all', got {features!r}.")
     X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
     if features == "paper":
-        return X[PAPER_FEATURES[name]], y
+        return X[DATASETS[name]["features"]], y
     if name == "german":
         # Credit duplicates LoanAmount and OtherLoansAtStore is constant (see DESCR)
         X = X.drop(columns=["Credit", "OtherLoansAtStore"])

@@ -348,6 +348,7 @@ decreasing_features, feature_bounds
         from gymnasium.wrappers import TimeLimit
         from stable_baselines3 import SAC
         from stable_baselines3.common.callbacks import BaseCallback
+        from stable_baselines3.common.logger import Logger
 
         from ._fair_sac_env import FairRecourseEnv
 
@@ -387,6 +388,9 @@ decreasing_features, feature_bounds
                 device="cpu",
                 verbose=0,
             )
+            # SB3's default logger makes an empty directory in the temp folder
+            # on every learn(); one with no outputs writes nothing anywhere
+            model.set_logger(Logger(folder=None, output_formats=[]))
             model.learn(
                 total_timesteps=self.total_timesteps,
                 callback=_StopOnSuccess(),

@@ -210,6 +210,17 @@ def test_same_seed_same_actions_and_global_rng_untouched(data, classifier):
     pd.testing.assert_frame_equal(a.transform(X), b.transform(X))
 
 
+def test_fit_leaves_no_log_directories(data, classifier, tmp_path, monkeypatch):
+    import tempfile
+
+    # stable-baselines3's default logger makes tempdir/SB3-<time> on every learn()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("SB3_LOGDIR", raising=False)
+    X, y = data
+    FairSACRecourse(classifier, sensitive_feature="group", **FAST).fit(X, y)
+    assert not list(tmp_path.glob("SB3-*"))
+
+
 def test_gridsearch_tunes_the_pd_weight_scoring_equal_effectiveness(data, classifier):
     X, y = data
     search = GridSearchCV(

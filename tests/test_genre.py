@@ -267,6 +267,29 @@ def test_label_rate_and_the_blended_validity_estimate(fitted, compas):
     assert not np.array_equal(picks[0.0], picks[1.0])
 
 
+def test_label_rate_on_a_subsample_of_large_training_data(compas, monkeypatch):
+    from sklearn_recourse import _genre
+
+    # past _LABEL_ROWS training rows the labelled neighbourhood is a seeded
+    # subsample; each kept row must keep its own label
+    monkeypatch.setattr(_genre, "_LABEL_ROWS", 300)
+    X, y, _, clf, categorical = compas
+    params = dict(categorical_features=categorical, random_state=0, **{**FAST, "max_epochs": 1})
+    fits = [GenReRecourse(clf, **params).fit(X, y) for _ in range(2)]
+    index = fits[0]._label_index
+    assert index.n_samples_fit_ == 300
+    emb = fits[0].feature_space_.cost_embedding(fits[0].feature_space_.transform(X))
+    kept = index._fit_X
+    same = (np.abs(kept[:, None, :] - emb[None, :, :]).max(axis=2) < 1e-12)
+    assert same.any(axis=1).all()  # every kept row is a training row
+    # a kept row's label is the label of a training row equal to it
+    labels = fits[0]._label_favourable
+    assert all(labels[i] in set(y[same[i]] == 1) for i in range(len(kept)))
+    assert len(np.unique(kept, axis=0)) > 200  # a spread, not one region
+    np.testing.assert_array_equal(kept, fits[1]._label_index._fit_X)
+    np.testing.assert_array_equal(labels, fits[1]._label_favourable)
+
+
 def test_single_row_and_batch_give_feasible_recourse(fitted, compas):
     row = compas[2].iloc[[0]]
     out = fitted.transform(row)

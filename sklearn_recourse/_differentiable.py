@@ -89,8 +89,8 @@ def differentiable_probability(classifier, feature_space, desired_class):
     head = _torch_head(model, desired_class)
     if head is None:
         return None
-    W_t = torch.as_tensor(W.T, dtype=torch.float64)
-    c_t = torch.as_tensor(c, dtype=torch.float64)
+    W_t = torch.tensor(W.T, dtype=torch.float64)
+    c_t = torch.tensor(c, dtype=torch.float64)
 
     def probability(z):
         return head(z @ W_t + c_t)
@@ -114,8 +114,8 @@ def _torch_head(model, desired_class):
         return None
     k, n_classes = where
     if isinstance(model, MLPClassifier):
-        weights = [torch.as_tensor(w, dtype=torch.float64) for w in model.coefs_]
-        biases = [torch.as_tensor(b, dtype=torch.float64) for b in model.intercepts_]
+        weights = [torch.tensor(w, dtype=torch.float64) for w in model.coefs_]
+        biases = [torch.tensor(b, dtype=torch.float64) for b in model.intercepts_]
         act = {
             "relu": torch.relu,
             "tanh": torch.tanh,
@@ -132,8 +132,8 @@ def _torch_head(model, desired_class):
 
         return _probability_from_logits(logits, k, n_classes)
     if hasattr(model, "coef_") and hasattr(model, "intercept_") and hasattr(model, "predict"):
-        coef = torch.as_tensor(np.atleast_2d(model.coef_).T, dtype=torch.float64)
-        intercept = torch.as_tensor(np.atleast_1d(model.intercept_), dtype=torch.float64)
+        coef = torch.tensor(np.atleast_2d(model.coef_).T, dtype=torch.float64)
+        intercept = torch.tensor(np.atleast_1d(model.intercept_), dtype=torch.float64)
         return _probability_from_logits(lambda h: h @ coef + intercept, k, n_classes)
     module = getattr(model, "module_", None)
     if isinstance(module, torch.nn.Module):

@@ -557,9 +557,29 @@ def test_linear_map_to(samples, enc_a, enc_b, rnd):
     Zr = rnd.draw(hnp.arrays(float, Z.shape, elements=st.floats(-3, 4)))
     for rows in (Z, fs.project(Zr, Z)):
         want = other.transform(fs.inverse_transform(rows))
-        got = rows @ W.T + c
-        scale = np.abs(want).max() + 1.0
-        np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-9 * scale)
+        _assert_affine_map_gives(rows, W, c, want)
+
+
+def _assert_affine_map_gives(rows, W, c, want):
+    got = rows @ W.T + c
+    scale = np.abs(want).max() + 1.0
+    # rounding grows with the terms summed: a wide range mapped onto a narrow
+    # one (42070 onto 0.003) makes W about 1e7, and eps * 1e7 is about 1e-9
+    terms = np.abs(rows) @ np.abs(W).T + np.abs(c)
+    bound = 1e-9 * np.abs(want) + 1e-9 * scale + 1e-14 * terms
+    assert (np.abs(got - want) <= bound).all(), np.abs(got - want).max()
+
+
+def test_linear_map_to_ill_conditioned_scales():
+    """A range of 42070 mapped onto one of 0.003 (found by hypothesis in CI)."""
+    A = pd.DataFrame({"a": [5.960464e-08, -42070.0]})
+    B = pd.DataFrame({"a": [0.0, 0.003, 0.0, 0.003]})
+    fs, other = FeatureSpace().fit(A), FeatureSpace().fit(B)
+    W, c = fs.linear_map_to(other)
+    rows = np.array([[1.0], [0.0]])  # both map near 0: no large value to hide the error
+    want = other.transform(fs.inverse_transform(rows))
+    _assert_affine_map_gives(rows, W, c, want)
+    assert abs(want[0, 0] - (5.960464e-08 / 0.003)) < 1e-9
 
 
 def test_linear_map_to_example_category_subset():

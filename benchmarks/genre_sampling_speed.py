@@ -29,14 +29,14 @@ from sklearn_recourse._genre_training import _draw
 
 
 @torch.no_grad()
-def uncached_sample(model, source, n_samples, bins, generator):
+def uncached_sample(model, source, n_samples, bins, rng):
     """Reference loop without caches: the decoder reruns on the prefix for every feature."""
     x = torch.as_tensor(np.repeat(source, n_samples, axis=0), dtype=torch.float32)
     n, d = x.shape
     target = torch.zeros(n, d)
     for j in range(d):
         logits = model(x, target)[:, j, : bins.counts[j]]
-        k = _draw(logits, np.ones(logits.shape, dtype=bool), 10.0, generator)
+        k = _draw(logits, np.ones(logits.shape, dtype=bool), 10.0, rng.random(n))
         v = k.astype(float) if bins.categorical[j] else np.nan_to_num(bins.centers[j, k])
         target[:, j] = torch.as_tensor(v, dtype=torch.float32)
     return target
@@ -81,7 +81,7 @@ def main(argv=None):
             tokens = gen._tokens(Zr)
             uncached = timed(
                 lambda: uncached_sample(
-                    gen.model_, tokens, 10, gen.bins_, torch.Generator().manual_seed(0)
+                    gen.model_, tokens, 10, gen.bins_, np.random.default_rng(0)
                 ),
                 repeat if rows < 2000 else 1,
             )

@@ -18,7 +18,14 @@ from sklearn.utils._param_validation import HasMethods, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from ._feature_space import FeatureSpace
-from ._validation import blank_rows, check_binary_target, check_raw_X, is_dataframe, take_rows
+from ._validation import (
+    blank_rows,
+    check_binary_target,
+    check_desired_class,
+    check_raw_X,
+    is_dataframe,
+    take_rows,
+)
 
 _COMMON_PARAMETERS = {
     "classifier": [HasMethods(["fit", "predict"]), None],
@@ -125,6 +132,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             feature_bounds=self.feature_bounds,
         ).fit(X)
         self.classifier_ = self._fit_classifier(X, y, rng)
+        check_desired_class(self.classifier_, self.desired_class)
         Z = self.feature_space_.transform(X)
         accepted = self._accepts(X)
         # the favourable reference set for LOF plausibility in ``score``
@@ -172,6 +180,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
         fs = self.feature_space_
+        fs._check_whole_numbers(X)
         Z = fs.transform(X)
         accepted = self._accepts(X)
         Z_cf = Z.copy()
@@ -207,9 +216,14 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             with a MultiIndex (original index, ``sample``).
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+        if (
+            isinstance(n_samples, (bool, np.bool_))
+            or not isinstance(n_samples, numbers.Integral)
+            or n_samples < 1
+        ):
             raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
         X = check_raw_X(self, X, reset=False)
+        self.feature_space_._check_whole_numbers(X)
         n, k = X.shape[0], int(n_samples)
         Z = self.feature_space_.transform(X)
         accepted = self._accepts(X)
@@ -230,8 +244,10 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             take_rows(X, rows), Z[rows], Z_cf.reshape(n * k, -1), found.reshape(-1)
         )
         if is_dataframe(out):
+            # the original index (every level of a MultiIndex), then the sample number
+            levels = [X.index.get_level_values(i)[rows] for i in range(X.index.nlevels)]
             out.index = pd.MultiIndex.from_arrays(
-                [X.index[rows], np.tile(np.arange(k), n)], names=[X.index.name, "sample"]
+                levels + [np.tile(np.arange(k), n)], names=[*X.index.names, "sample"]
             )
             return out
         return out.reshape(n, k, -1)

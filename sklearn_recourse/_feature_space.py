@@ -362,6 +362,23 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 Z[np.arange(X.shape[0]), cols[codes]] = 1.0
         return Z
 
+    def _check_whole_numbers(self, X):
+        """Refuse fractional values of raw rows ``X`` in features that held
+        whole numbers in fit: recourse decodes such features to whole
+        numbers, so a fractional value could not be kept (an immutable would
+        change) or only raised (an increasing feature could round down).
+        """
+        for j in np.flatnonzero(self.integer_):
+            values = self._to_float(self._column(X, j)[0], j)
+            fractional = values != np.round(values)
+            if fractional.any():
+                name = self._names(np.arange(self.n_features_in_) == j)[0]
+                raise ValueError(
+                    f"Feature {name!r} held whole numbers in fit, but X has fractional "
+                    f"values such as {values[fractional][0]!r}; round them, or fit on "
+                    "data with a float column."
+                )
+
     def _codes(self, values, j):
         cats = self.categories_[j]
         # get_indexer marks unknown values -1 (pd.Categorical warns on them in pandas 3)

@@ -117,7 +117,8 @@ class GenReRecourse(BaseRecourseGenerator):
         Peak AdamW learning rate (one epoch of warm-up, cosine decay).
     batch_size : int or "auto", default="auto"
         Pairs per gradient step. "auto": ``n_sources // 32`` clipped to
-        [32, 256], so that small data still gets about 30 steps per epoch.
+        [32, 256]: 32 steps per epoch from 1024 to 8192 sources, fewer below
+        (small data still gets many small steps) and more above.
     max_epochs : int, default=60
         Epochs at most; each draws a new partner for every source.
     validation_fraction : float in [0, 1), default=0.1
@@ -131,7 +132,9 @@ class GenReRecourse(BaseRecourseGenerator):
     sampling_seed : int or None, default=None
         Seed of the draws in ``transform`` and ``sample``; None derives it
         from ``random_state``. Changing it after ``fit`` redraws recourse
-        without retraining.
+        without retraining. The random numbers of a row are keyed by the
+        row's values and this seed, so a row gets the same recourse alone,
+        in any batch and at any position.
     immutable_features, categorical_features, increasing_features, decreasing_features, feature_bounds
         Constraints, see :class:`~sklearn_recourse.FeatureSpace`.
     desired_class : int or str, default=1
@@ -188,7 +191,8 @@ class GenReRecourse(BaseRecourseGenerator):
         "gamma": [Interval(numbers.Real, 0.5, 1, closed="left")],
         "top_k": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_bins": [Interval(numbers.Integral, 1, None, closed="left")],
-        "temperature": [Interval(numbers.Real, 0, None, closed="neither")],
+        # inf is allowed: the most likely bin of every feature
+        "temperature": [Interval(numbers.Real, 0, np.inf, closed="right")],
         "sigma": [Interval(numbers.Real, 0, None, closed="left")],
         "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
         "selection": [StrOptions({"score", "probability", "cost"})],
@@ -282,6 +286,12 @@ class GenReRecourse(BaseRecourseGenerator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    def _validate_params(self):
+        super()._validate_params()
+        # before the classifier is fitted: a bad architecture should fail fast
+        if self.d_model % self.n_heads:
+            raise ValueError(f"n_heads={self.n_heads} must divide d_model={self.d_model}.")
+
     def _fit(self, X, Z, favourable, accepted, rng):
         import torch
         from sklearn.neighbors import NearestNeighbors
@@ -290,11 +300,12 @@ class GenReRecourse(BaseRecourseGenerator):
         from ._genre_training import Bins, train
         from ._pairs import pair_distribution
 
-        if self.d_model % self.n_heads:
-            raise ValueError(
-                f"n_heads={self.n_heads} must divide d_model={self.d_model}."
-            )
-        proba = favourable_probability(self.classifier_, X, self.desired_class)
+        proba = favourable_probability(
+            self.classifier_,
+            X,
+            self.desired_class,
+            needed_for="GenReRecourse (D_h^+ keeps rows with h > gamma)",
+        )
         positive = favourable & (proba > self.gamma)
         negative = ~favourable & ~accepted
         if not positive.any():
@@ -397,12 +408,10 @@ class GenReRecourse(BaseRecourseGenerator):
     # ------------------------------------------------------------- sampling
     def _draw(self, Z, n_samples, seed):
         """``n_samples`` projected candidates per row: (n, n_samples, n_encoded)."""
-        import torch
-
-        from ._genre_training import forward_sample
+        from ._genre_training import forward_sample, row_uniforms
 
         fs = self.feature_space_
-        generator = torch.Generator().manual_seed(int(seed))
+        uniforms = row_uniforms(Z, int(seed), n_samples, fs.n_features_in_, 3 if self.sigma else 1)
         tokens = forward_sample(
             self.model_,
             self._tokens(Z),
@@ -412,7 +421,7 @@ class GenReRecourse(BaseRecourseGenerator):
             temperature=self.temperature,
             sigma=self.sigma,
             bin_value=self.bin_value,
-            generator=generator,
+            uniforms=uniforms,
         )
         per_row = tokens.shape[1]
         cand = self._from_tokens(tokens.reshape(-1, fs.n_features_in_))
@@ -433,21 +442,19 @@ class GenReRecourse(BaseRecourseGenerator):
         """Candidates ordered best first by ``selection``, and whether h accepts each.
 
         Rows go in chunks so that memory stays bounded for any number of rows;
-        each chunk draws with its own seed derived from ``seed``.
+        the draws are keyed by row, so chunking does not change them.
         """
         chunk = max(1, _CHUNK_CANDIDATES // n_samples)
         if len(Z) <= chunk:
             return self._ranked_chunk(X, Z, n_samples, seed)
-        n_chunks = len(Z) // chunk + 1
-        seeds = np.random.RandomState(seed).randint(np.iinfo(np.int32).max, size=n_chunks)
         parts = [
             self._ranked_chunk(
                 take_rows(X, np.arange(start, min(start + chunk, len(Z)))),
                 Z[start : start + chunk],
                 n_samples,
-                seeds[i],
+                seed,
             )
-            for i, start in enumerate(range(0, len(Z), chunk))
+            for start in range(0, len(Z), chunk)
         ]
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 

@@ -16,7 +16,8 @@ from torch.nn import functional as F
 
 @dataclass
 class Bins:
-    """Output classes per feature: centres and widths (width 0 for categories)."""
+    """Output classes per feature: centres and widths (width 0 for categories and
+    for a feature constant over D_h^+, whose single bin is its value)."""
 
     centers: np.ndarray  # (d, max_bins), NaN beyond a feature's bins
     widths: np.ndarray  # (d,)
@@ -28,9 +29,9 @@ class Bins:
         d = tokens.shape[1]
         counts = np.where(categorical, np.maximum(n_categories, 1), n_bins)
         lo, hi = tokens.min(axis=0), tokens.max(axis=0)
-        # a feature constant over D_h^+ gets a single bin at its value
+        # a feature constant over D_h^+ gets a single bin of width 0 at its value
         counts = np.where(~categorical & (hi <= lo), 1, counts)
-        widths = np.where(categorical, 0.0, np.where(hi > lo, (hi - lo) / counts, 1.0))
+        widths = np.where(categorical | (hi <= lo), 0.0, (hi - lo) / counts)
         centers = np.full((d, int(counts.max())), np.nan)
         for j in range(d):
             k = np.arange(counts[j])
@@ -149,6 +150,12 @@ def train(
         if len(val_rows):
             monitored = _evaluate(model, source_t[val_src], targets_t[val_tgt], bins, batch_size)
             history_val.append(monitored)
+        if not (np.isfinite(history_train[-1]) and np.isfinite(monitored)):
+            bar.close()
+            raise ValueError(
+                f"GenRe training diverged: the loss is {history_train[-1]} at epoch "
+                f"{epoch + 1} (learning_rate={learning_rate}); lower learning_rate."
+            )
         if monitored < best - tol:
             best, best_epoch, stale = monitored, epoch, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -186,7 +193,7 @@ def forward_sample(
     temperature,
     sigma,
     bin_value,
-    generator,
+    uniforms,
     max_sequences=8192,
 ):
     """Algorithm 2, batched: ``n_samples`` draws of x+ per row of ``source``.
@@ -201,6 +208,12 @@ def forward_sample(
     the centre and returns the nearest-value variant of every draw as well.
     ``sigma`` adds Gaussian noise (Algorithm 2, line 6). ``temperature=inf``
     takes the most likely bin.
+
+    ``uniforms`` of shape (n_streams, n, n_samples, d) are the random
+    numbers: the first stream draws the bins, two more make the noise when
+    ``sigma > 0`` (Box-Muller). Keyed by row (see :func:`row_uniforms`), they
+    make a row's draws independent of the other rows in the batch and of
+    its position.
 
     Returns token values of shape (n, n_samples, d), or (n, 2 * n_samples, d)
     for ``"both"`` (the centre draws first, then their nearest variants).
@@ -224,6 +237,7 @@ def forward_sample(
         lo_rep = np.repeat(low[rows], n_samples, axis=0)
         hi_rep = np.repeat(high[rows], n_samples, axis=0)
         fixed_rep = np.repeat(fixed[rows], n_samples, axis=0)
+        u_rep = uniforms[:, rows].reshape(len(uniforms), m * n_samples, d)
         values = np.empty((variants, m * n_samples, d))
         previous = None
         for j in range(d):
@@ -237,7 +251,7 @@ def forward_sample(
             # a fixed feature, or one with no drawable bin, keeps the row's value
             keep = fixed_rep[:, j] | ~allowed.any(axis=1)
             allowed[keep] = True
-            k = _draw(logits, allowed, temperature, generator)
+            k = _draw(logits, allowed, temperature, u_rep[0, :, j])
             if bins.categorical[j]:
                 choices = [k.astype(float)] * variants
             else:
@@ -248,9 +262,8 @@ def forward_sample(
                     "both": [centers[j, k], nearest],
                 }[bin_value]
                 if sigma:
-                    noise = sigma * torch.randn(
-                        len(k), generator=generator, dtype=torch.float64
-                    ).numpy()
+                    radius = np.sqrt(-2.0 * np.log1p(-u_rep[1, :, j]))
+                    noise = sigma * radius * np.cos(2.0 * np.pi * u_rep[2, :, j])
                     choices = [c + noise for c in choices]
                 choices = [np.clip(c, lo_rep[:, j], hi_rep[:, j]) for c in choices]
             for variant, v in enumerate(choices):
@@ -264,18 +277,55 @@ def forward_sample(
     return out
 
 
-def _draw(logits, allowed, temperature, generator):
+def _draw(logits, allowed, temperature, uniform):
     """One bin per row from softmax(temperature * logits) over the allowed bins.
 
-    Inverse-CDF sampling with one uniform per row (cheaper than
+    Inverse-CDF sampling with the row's ``uniform`` in [0, 1) (cheaper than
     ``torch.multinomial`` for thousands of short rows).
     """
     logits = logits.masked_fill(~torch.as_tensor(allowed), -torch.inf)
     if np.isinf(temperature):
         return logits.argmax(dim=1).numpy()
     cumulative = torch.softmax(logits * temperature, dim=1).cumsum(dim=1)
-    u = (torch.rand(len(logits), 1, generator=generator) * cumulative[:, -1:]).clamp_min(1e-30)
+    uniform = torch.as_tensor(np.asarray(uniform), dtype=cumulative.dtype)[:, None]
+    u = (uniform * cumulative[:, -1:]).clamp_min(1e-30)
     k = (cumulative < u).sum(dim=1)
     # never past the last allowed bin (rounding at the top of the CDF)
     last = allowed.shape[1] - 1 - np.argmax(allowed[:, ::-1], axis=1)
     return np.minimum(k.numpy(), last)
+
+
+# SplitMix64 (Steele, Lea and Flood 2014): a counter-based generator, so the
+# random numbers of a row are a function of the row and the seed alone
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def _splitmix64(x):
+    with np.errstate(over="ignore"):
+        z = x + _GOLDEN
+        z = (z ^ (z >> np.uint64(30))) * _MIX1
+        z = (z ^ (z >> np.uint64(27))) * _MIX2
+    return z ^ (z >> np.uint64(31))
+
+
+def row_uniforms(rows, seed, n_samples, n_features, n_streams=3):
+    """Uniforms in [0, 1) of shape (n_streams, n, n_samples, n_features), keyed by row.
+
+    Each row's numbers depend only on its values and ``seed``: equal rows get
+    equal draws wherever they are and whatever else is in the batch, so
+    ``transform`` treats rows independently (a person's recourse does not
+    depend on who else asks).
+    """
+    rows = np.ascontiguousarray(np.asarray(rows, dtype=np.float64) + 0.0)  # -0.0 -> 0.0
+    bits = rows.view(np.uint64).reshape(len(rows), -1)
+    key = np.full(len(rows), _splitmix64(np.uint64(seed % 2**64)), dtype=np.uint64)
+    for c in range(bits.shape[1]):
+        key = _splitmix64(key ^ bits[:, c])
+    # counters ordered (sample, stream, feature): sample s draws the same
+    # numbers whatever n_samples is
+    counter = _splitmix64(np.arange(n_samples * n_streams * n_features, dtype=np.uint64))
+    z = _splitmix64(key[:, None] ^ counter[None, :])
+    u = (z >> np.uint64(11)).astype(np.float64) * 2.0**-53  # 53 random bits
+    return u.reshape(len(rows), n_samples, n_streams, n_features).transpose(2, 0, 1, 3)

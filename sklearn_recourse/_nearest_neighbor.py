@@ -7,6 +7,7 @@ from scipy.spatial.distance import cdist
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._base import BaseRecourseGenerator
+from ._validation import check_desired_class
 
 # rows x candidates distances computed at once; bounds memory at ~64 MB
 _CHUNK_ELEMENTS = 8_000_000
@@ -119,7 +120,13 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
     def _fit(self, X, Z, favourable, accepted, rng):
         keep = accepted.copy()
         if self.candidates != "accepted":
-            keep &= favourable_probability(self.classifier_, X, self.desired_class) > self.gamma
+            proba = favourable_probability(
+                self.classifier_,
+                X,
+                self.desired_class,
+                needed_for="the confidence threshold gamma (or use candidates='accepted')",
+            )
+            keep &= proba > self.gamma
         if self.candidates == "confident_labelled":
             keep &= favourable
         if not keep.any():
@@ -184,12 +191,15 @@ def _constrained_columns(fs, pool):
     return cols
 
 
-def favourable_probability(classifier, X, desired_class):
-    """Probability of ``desired_class`` under ``classifier`` (needs ``predict_proba``)."""
+def favourable_probability(classifier, X, desired_class, *, needed_for="recourse"):
+    """Probability of ``desired_class`` under ``classifier`` (needs ``predict_proba``).
+
+    ``needed_for`` completes the error message of a classifier without one.
+    """
     if not hasattr(classifier, "predict_proba"):
         raise ValueError(
-            f"{type(classifier).__name__} has no predict_proba; the confidence "
-            "threshold gamma needs probabilities (use candidates='accepted')."
+            f"{type(classifier).__name__} has no predict_proba, which {needed_for} needs."
         )
-    classes = list(classifier.classes_)
+    check_desired_class(classifier, desired_class)
+    classes = np.asarray(classifier.classes_).tolist()
     return np.asarray(classifier.predict_proba(X))[:, classes.index(desired_class)]

@@ -81,8 +81,30 @@ def check_raw_X(estimator, X, *, reset):
         if X.dtype.kind == "c":  # check_array already refuses complex; keep explicit
             raise ValueError("Complex data not supported.")
     validate_data(estimator, X, reset=reset, skip_check_array=True)
+    _check_frame_columns(estimator, X, reset)
     _check_finite(X)
     return X
+
+
+def _check_frame_columns(estimator, X, reset):
+    """Record the columns of a fitted DataFrame; refuse others in transform.
+
+    scikit-learn checks string column names only; a DataFrame with integer
+    (or mixed) labels in another order would otherwise be read by position.
+    """
+    columns = list(X.columns) if is_dataframe(X) else None
+    if reset:
+        estimator._fit_columns = columns
+        return
+    fitted = getattr(estimator, "_fit_columns", None)
+    if columns is None or fitted is None or columns == fitted:
+        return
+    if all(isinstance(c, str) for c in fitted) and not all(isinstance(c, str) for c in columns):
+        return  # scikit-learn has warned that X has no valid feature names
+    raise ValueError(
+        f"X has columns {columns}, but {type(estimator).__name__} was fitted on "
+        f"columns {fitted}; pass the columns of fit, in the same order."
+    )
 
 
 def _check_finite(X):
@@ -156,3 +178,16 @@ def check_binary_target(estimator, y, n_samples, desired_class):
         )
     return favourable
 
+
+def check_desired_class(classifier, desired_class):
+    """Refuse a fitted classifier that has no class ``desired_class``.
+
+    Without this, "predicted desired_class" is silently never true.
+    Classifiers without ``classes_`` are taken on trust.
+    """
+    classes = getattr(classifier, "classes_", None)
+    if classes is not None and desired_class not in list(np.asarray(classes).tolist()):
+        raise ValueError(
+            f"desired_class={desired_class!r} is not a class of the classifier "
+            f"{type(classifier).__name__} (its classes_: {list(np.asarray(classes).tolist())})."
+        )

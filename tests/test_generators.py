@@ -293,6 +293,38 @@ def test_bad_input_gives_clear_errors(cls, compas):
         gen.transform(nan_test)
     with pytest.raises(ValueError, match="unknown feature"):
         cls(clf, immutable_features=["colour"]).fit(X, y)
+    # a fitted classifier that cannot predict desired_class
+    with pytest.raises(ValueError, match="desired_class='yes' is not a class of the classifier"):
+        cls(clf, categorical_features=categorical, desired_class="yes").fit(
+            X, np.where(y == 1, "yes", "no")
+        )
+    # age held whole numbers in fit: 30.5 could neither be kept nor only raised
+    fractional = test.copy()
+    fractional["age"] = fractional["age"] + 0.5
+    with pytest.raises(ValueError, match="'age' held whole numbers in fit"):
+        gen.transform(fractional)
+    with pytest.raises(ValueError, match="'age' held whole numbers in fit"):
+        gen.sample(fractional, n_samples=2)
+    with pytest.raises(ValueError, match="n_samples"):
+        gen.sample(test, n_samples=True)
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
+def test_integer_column_labels_in_another_order_are_refused(cls):
+    # scikit-learn checks string column names only
+    X, y = make_classification(
+        n_samples=200, n_features=3, n_informative=3, n_redundant=0, random_state=0
+    )
+    frame = pd.DataFrame(X)
+    frame[2] = (frame[2] > 0).astype(float)  # an immutable with groups to pair within
+    gen = cls(LogisticRegression(), immutable_features=[2], random_state=0).fit(frame, y)
+    with pytest.raises(ValueError, match=r"fitted on columns \[0, 1, 2\]"):
+        gen.transform(frame[[2, 1, 0]])
+    with pytest.raises(ValueError, match=r"fitted on columns \[0, 1, 2\]"):
+        gen.sample(frame.rename(columns={2: 5}), n_samples=2)
+    out = gen.transform(frame)
+    assert list(out.columns) == [0, 1, 2] and gen.found_.any()
+    np.testing.assert_array_equal(out.loc[gen.found_, 2], frame.loc[gen.found_, 2])
 
 
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
@@ -316,6 +348,20 @@ def test_sample_gives_several_feasible_valid_candidates(cls, compas):
     pd.testing.assert_frame_equal(S, gen.sample(rows, n_samples=3))
     with pytest.raises(ValueError, match="n_samples"):
         gen.sample(rows, n_samples=0)
+
+
+def test_sample_keeps_every_level_of_a_multiindex(compas):
+    X, y, test, clf, categorical = compas
+    gen = NearestNeighborRecourse(clf, categorical_features=categorical).fit(X, y)
+    rows = test.iloc[:4].copy()
+    rows.index = pd.MultiIndex.from_arrays(
+        [["a", "a", "b", "b"], [1, 2, 1, 2]], names=["group", "id"]
+    )
+    S = gen.sample(rows, n_samples=2)
+    assert list(S.index.names) == ["group", "id", "sample"]
+    assert S.index.get_level_values("group").tolist() == ["a"] * 4 + ["b"] * 4
+    assert S.index.get_level_values("id").tolist() == [1, 1, 2, 2] * 2
+    pd.testing.assert_frame_equal(S.xs(0, level="sample"), gen.transform(rows))
 
 
 def test_nearest_neighbor_samples_are_sorted_by_cost(compas):

@@ -181,7 +181,7 @@ def test_round_trip_on_real_data_is_valid_and_feasible(fitted, compas):
 @pytest.mark.parametrize("bin_value", ["center", "nearest", "both"])
 def test_constraints_hold_while_sampling(fitted, compas, bin_value):
     """Draws are feasible before any projection: constraints are applied while sampling."""
-    from sklearn_recourse._genre_training import forward_sample
+    from sklearn_recourse._genre_training import forward_sample, row_uniforms
 
     test = compas[2].iloc[:60]
     fs = fitted.feature_space_
@@ -190,7 +190,7 @@ def test_constraints_hold_while_sampling(fitted, compas, bin_value):
         fitted.model_, fitted._tokens(Z), 5, fitted.bins_, **fitted._sampling_constraints(Z),
         temperature=10.0,
         sigma=0.0 if bin_value == "both" else 0.01,
-        bin_value=bin_value, generator=torch.Generator().manual_seed(0),
+        bin_value=bin_value, uniforms=row_uniforms(Z, 0, 5, 7),
     )
     per_row = 10 if bin_value == "both" else 5
     assert tokens.shape == (60, per_row, 7)
@@ -374,6 +374,84 @@ def test_bad_input_errors(compas):
         gen.transform(X_num[:, :1])
 
 
+def test_divergent_training_and_infinite_temperature(compas):
+    X_num, y_num = make_moons(n_samples=200, random_state=0)
+    with pytest.raises(ValueError, match="diverged.*lower learning_rate"):
+        GenReRecourse(
+            LogisticRegression(), learning_rate=1e6, random_state=0, **{**FAST, "max_epochs": 3}
+        ).fit(X_num, y_num)
+    # the documented "most likely bin" setting is a valid parameter value at fit
+    gen = GenReRecourse(
+        LogisticRegression(), temperature=np.inf, random_state=0, **{**FAST, "max_epochs": 2}
+    ).fit(X_num, y_num)
+    rejected = X_num[gen.classifier_.predict(X_num) == 0][:20]
+    draws = gen.sample(rejected, n_samples=3)
+    found = np.isfinite(draws).all(axis=2)
+    rows = found.all(axis=1)
+    assert rows.any()
+    assert np.array_equal(draws[rows, 0], draws[rows, 1])
+
+
+def test_feature_constant_over_favourable_rows_keeps_its_value():
+    # every favourable row has z = 0 while the others spread over [0, 1]: the
+    # single bin of z must sit at 0, where the favourable rows are
+    rng = np.random.RandomState(0)
+    n = 600
+    y = (rng.rand(n) > 0.5).astype(int)
+    X = np.c_[rng.randn(n) + 2 * y, np.where(y == 1, 0.0, rng.rand(n))]
+    gen = GenReRecourse(
+        LogisticRegression(), random_state=0, **{**FAST, "max_epochs": 10}
+    ).fit(X, y)
+    j = 1
+    assert gen.bins_.counts[j] == 1
+    assert gen.bins_.centers[j, 0] == 0.0 and gen.bins_.widths[j] == 0.0
+    rejected = X[gen.classifier_.predict(X) == 0][:50]
+    X_cf = gen.transform(rejected)
+    assert gen.found_.mean() > 0.9
+    assert np.all(X_cf[gen.found_, j] == 0.0)
+
+
+def test_row_uniforms_are_uniform_and_keyed_by_row():
+    from scipy import stats
+
+    from sklearn_recourse._genre_training import row_uniforms
+
+    Z = np.random.RandomState(0).uniform(size=(400, 5))
+    Z[1] = Z[0]
+    u = row_uniforms(Z, 7, 10, 5, n_streams=3)
+    assert u.shape == (3, 400, 10, 5) and u.min() >= 0 and u.max() < 1
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-3
+    # neighbouring counters and rows are not correlated
+    assert abs(np.corrcoef(u[0, :, :, 0].ravel(), u[0, :, :, 1].ravel())[0, 1]) < 0.03
+    assert abs(np.corrcoef(u[0, 2:-1].ravel(), u[0, 3:].ravel())[0, 1]) < 0.03
+    # a row's numbers depend on the row and the seed only
+    np.testing.assert_array_equal(u[:, 0], u[:, 1])
+    perm = np.random.RandomState(1).permutation(400)
+    np.testing.assert_array_equal(row_uniforms(Z[perm], 7, 10, 5)[0], u[0, perm])
+    np.testing.assert_array_equal(row_uniforms(Z, 7, 4, 5, n_streams=3), u[:, :, :4])
+    assert not np.array_equal(row_uniforms(Z, 8, 10, 5)[0], u[0])
+    # rows differing in one value get unrelated numbers
+    Z2 = Z.copy()
+    Z2[:, 4] += 1e-12
+    assert abs(np.corrcoef(row_uniforms(Z2, 7, 10, 5)[0].ravel(), u[0].ravel())[0, 1]) < 0.03
+
+
+def test_recourse_of_a_row_does_not_depend_on_the_batch(fitted, compas, monkeypatch):
+    import sklearn_recourse._genre as genre_module
+
+    test = compas[2].iloc[:40]
+    full = fitted.transform(test)
+    found = fitted.found_.copy()
+    perm = np.random.RandomState(0).permutation(len(test))
+    shuffled = fitted.transform(test.iloc[perm])
+    pd.testing.assert_frame_equal(shuffled, full.iloc[perm])
+    rejected = np.flatnonzero(found & (fitted.classifier_.predict(test) == 0))[:3]
+    for i in rejected:
+        pd.testing.assert_frame_equal(fitted.transform(test.iloc[[i]]), full.iloc[[i]])
+    monkeypatch.setattr(genre_module, "_CHUNK_CANDIDATES", 30)  # 3 rows per chunk
+    pd.testing.assert_frame_equal(fitted.transform(test), full)
+
+
 def test_rows_in_chunks_are_all_feasible(fitted, compas, monkeypatch):
     import sklearn_recourse._genre as genre_module
 
@@ -436,14 +514,15 @@ def test_bin_draws_follow_the_tempered_softmax_over_allowed_bins():
     allowed = np.ones((20000, 4), dtype=bool)
     allowed[:, 0] = False
     allowed[:10000, 2] = False
-    k = _draw(logits, allowed, 1.0, torch.Generator().manual_seed(0))
+    rng = np.random.default_rng(0)
+    k = _draw(logits, allowed, 1.0, rng.random(20000))
     assert not np.isin(k[:10000], [0, 2]).any() and not (k[10000:] == 0).any()
     # first half: bins 1 and 3 in ratio 0.2 : 0.4
     assert np.mean(k[:10000] == 1) == pytest.approx(1 / 3, abs=0.02)
     # second half: bins 1, 2, 3 in ratio 2 : 3 : 4
     assert np.mean(k[10000:] == 2) == pytest.approx(3 / 9, abs=0.02)
     # temperature 2 squares the odds; infinity takes the most likely allowed bin
-    k = _draw(logits[10000:], allowed[10000:], 2.0, torch.Generator().manual_seed(1))
+    k = _draw(logits[10000:], allowed[10000:], 2.0, rng.random(10000))
     assert np.mean(k == 3) == pytest.approx(16 / 29, abs=0.02)
     k = _draw(logits[:10000], allowed[:10000], np.inf, None)
     assert (k == 3).all()

@@ -383,6 +383,17 @@ def test_recourse_rate_with_fitted_sklearn_classifier():
     assert recourse_rate(clf, X, np.array([[2.0], [0.0]]), desired_class=0) == 0.0
 
 
+def test_desired_class_the_classifier_lacks_is_an_error():
+    # labels "no"/"yes": the default desired_class=1 would count nothing as valid
+    clf = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], ["no", "no", "yes", "yes"])
+    X_cf = np.array([[3.0], [0.0]])
+    with pytest.raises(ValueError, match="desired_class=1 is not a class"):
+        validity(clf, X_cf)
+    with pytest.raises(ValueError, match="desired_class=1 is not a class"):
+        recourse_rate(clf, np.array([[0.0], [0.1]]), X_cf)
+    assert validity(clf, X_cf, desired_class="yes") == 0.5
+
+
 # ------------------------------------------------------------------ Gower
 def test_gower_mixed_types_string_dtype():
     X = pd.DataFrame(

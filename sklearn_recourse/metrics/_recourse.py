@@ -18,7 +18,7 @@ from sklearn.neighbors import LocalOutlierFactor
 from sklearn.utils.validation import check_is_fitted
 
 from .._feature_space import FeatureSpace
-from .._validation import is_dataframe
+from .._validation import check_desired_class, is_dataframe
 from .._validation import take_rows as _take
 
 __all__ = [
@@ -174,6 +174,7 @@ def _feature_differences(X, Y, space):
 
 def _predict_found(classifier, X_cf, found, desired_class):
     """Whether each row is found and predicted ``desired_class`` (predict on found rows only)."""
+    check_desired_class(classifier, desired_class)
     accepted = np.zeros(X_cf.shape[0], dtype=bool)
     if found.any():
         pred = np.asarray(classifier.predict(_take(X_cf, found)))
@@ -529,6 +530,7 @@ def recourse_rate(classifier, X, X_cf, *, desired_class=1, kind="negative"):
     X, X_cf = _check_pair(X, X_cf)
     if _missing_rows(X).any():
         raise ValueError("X contains missing values; only X_cf rows may be missing.")
+    check_desired_class(classifier, desired_class)
     negative = np.asarray(classifier.predict(X)) != desired_class
     flipped = _predict_found(classifier, X_cf, negative & _found(X_cf), desired_class)
     if kind == "all":

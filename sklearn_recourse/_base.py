@@ -22,6 +22,7 @@ from ._validation import (
     blank_rows,
     check_binary_target,
     check_desired_class,
+    check_positive_integer,
     check_raw_X,
     is_dataframe,
     take_rows,
@@ -216,15 +217,10 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             with a MultiIndex (original index, ``sample``).
         """
         check_is_fitted(self)
-        if (
-            isinstance(n_samples, (bool, np.bool_))
-            or not isinstance(n_samples, numbers.Integral)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        k = check_positive_integer(n_samples, "n_samples")
         X = check_raw_X(self, X, reset=False)
         self.feature_space_._check_whole_numbers(X)
-        n, k = X.shape[0], int(n_samples)
+        n = X.shape[0]
         Z = self.feature_space_.transform(X)
         accepted = self._accepts(X)
         Z_cf = np.repeat(Z[:, None, :], k, axis=1)

@@ -445,8 +445,6 @@ class GenReRecourse(BaseRecourseGenerator):
         the draws are keyed by row, so chunking does not change them.
         """
         chunk = max(1, _CHUNK_CANDIDATES // n_samples)
-        if len(Z) <= chunk:
-            return self._ranked_chunk(X, Z, n_samples, seed)
         parts = [
             self._ranked_chunk(
                 take_rows(X, np.arange(start, min(start + chunk, len(Z)))),

@@ -287,7 +287,7 @@ def _draw(logits, allowed, temperature, uniform):
     if np.isinf(temperature):
         return logits.argmax(dim=1).numpy()
     cumulative = torch.softmax(logits * temperature, dim=1).cumsum(dim=1)
-    uniform = torch.as_tensor(np.asarray(uniform), dtype=cumulative.dtype)[:, None]
+    uniform = torch.as_tensor(uniform, dtype=cumulative.dtype)[:, None]
     u = (uniform * cumulative[:, -1:]).clamp_min(1e-30)
     k = (cumulative < u).sum(dim=1)
     # never past the last allowed bin (rounding at the top of the CDF)

@@ -5,6 +5,8 @@ DataFrames (the user's classifier may be a Pipeline that needs them), so the
 checks here validate without converting, unlike ``check_array``.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.multiclass import type_of_target
@@ -186,8 +188,18 @@ def check_desired_class(classifier, desired_class):
     Classifiers without ``classes_`` are taken on trust.
     """
     classes = getattr(classifier, "classes_", None)
-    if classes is not None and desired_class not in list(np.asarray(classes).tolist()):
+    if classes is None:
+        return
+    classes = np.asarray(classes).tolist()
+    if desired_class not in classes:
         raise ValueError(
             f"desired_class={desired_class!r} is not a class of the classifier "
-            f"{type(classifier).__name__} (its classes_: {list(np.asarray(classes).tolist())})."
+            f"{type(classifier).__name__} (its classes_: {classes})."
         )
+
+
+def check_positive_integer(value, name):
+    """``value`` as an int; bools, non-integers and values below 1 are refused."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+    return int(value)

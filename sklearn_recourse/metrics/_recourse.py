@@ -10,15 +10,13 @@ Conventions shared by every function here:
 * Inputs are never modified.
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.utils.validation import check_is_fitted
 
 from .._feature_space import FeatureSpace
-from .._validation import check_desired_class, is_dataframe
+from .._validation import check_desired_class, check_positive_integer, is_dataframe
 from .._validation import take_rows as _take
 
 __all__ = [
@@ -180,16 +178,6 @@ def _predict_found(classifier, X_cf, found, desired_class):
         pred = np.asarray(classifier.predict(_take(X_cf, found)))
         accepted[found] = pred == desired_class
     return accepted
-
-
-def _check_n_neighbors(n_neighbors):
-    if (
-        isinstance(n_neighbors, (bool, np.bool_))
-        or not isinstance(n_neighbors, numbers.Integral)
-        or n_neighbors < 1
-    ):
-        raise ValueError(f"n_neighbors must be a positive integer, got {n_neighbors!r}.")
-    return int(n_neighbors)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -357,7 +345,7 @@ def lof_plausibility(
     0.333...
     """
     X_cf = _check_2d(X_cf, "X_cf")
-    n_neighbors = _check_n_neighbors(n_neighbors)
+    n_neighbors = check_positive_integer(n_neighbors, "n_neighbors")
     if lof is None:
         if X_reference is None:
             raise ValueError("lof_plausibility needs X_reference (favourable rows) or lof.")
@@ -530,7 +518,6 @@ def recourse_rate(classifier, X, X_cf, *, desired_class=1, kind="negative"):
     X, X_cf = _check_pair(X, X_cf)
     if _missing_rows(X).any():
         raise ValueError("X contains missing values; only X_cf rows may be missing.")
-    check_desired_class(classifier, desired_class)
     negative = np.asarray(classifier.predict(X)) != desired_class
     flipped = _predict_found(classifier, X_cf, negative & _found(X_cf), desired_class)
     if kind == "all":

@@ -5,11 +5,10 @@ import numbers
 import numpy as np
 from sklearn.pipeline import Pipeline
 
-from .._validation import is_dataframe
+from .._validation import check_positive_integer, is_dataframe
 from ._fairness import equal_effectiveness
 from ._recourse import (
     _check_2d,
-    _check_n_neighbors,
     _found,
     _predict_found,
     _take,
@@ -251,7 +250,7 @@ def make_recourse_scorer(
         )
     if average not in ("micro", "macro"):
         raise ValueError(f"average must be 'micro' or 'macro', got {average!r}.")
-    n_neighbors = _check_n_neighbors(n_neighbors)
+    n_neighbors = check_positive_integer(n_neighbors, "n_neighbors")
     if oracle is not None and not hasattr(oracle, "predict"):
         raise ValueError(f"oracle must be a fitted classifier with predict, got {oracle!r}.")
     if reference is not None:

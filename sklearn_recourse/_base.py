@@ -23,6 +23,7 @@ from ._validation import (
     check_binary_target,
     check_desired_class,
     check_positive_integer,
+    fit_or_reset,
     check_raw_X,
     is_dataframe,
     take_rows,
@@ -106,6 +107,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
     _parameter_constraints = dict(_COMMON_PARAMETERS)
 
     # ------------------------------------------------------------------ fit
+    @fit_or_reset
     def fit(self, X, y):
         """Fit the feature space, the classifier (if unfitted) and the generator.
 

@@ -4,6 +4,7 @@ import contextlib
 import numbers
 import random
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -91,8 +92,10 @@ class FairSACRecourse(BaseRecourseGenerator):
 
     ``transform`` gives each rejected row, among the kept actions of every
     unit, the one whose (projected) result the classifier accepts with the
-    lowest Gower distance (its own unit's action on ties). The sensitive
-    feature is never changed and every constraint is kept.
+    lowest Gower distance (its own unit's action on ties); ``sample`` gives
+    the ``n_samples`` best in that order (NaN rows once the accepted kept
+    actions run out). The sensitive feature is never changed and every
+    constraint is kept.
 
     Parameters
     ----------
@@ -262,6 +265,14 @@ decreasing_features, feature_bounds
                 "FairSACRecourse needs sensitive_feature: the column (name or position) "
                 "of the protected attribute whose groups recourse must treat alike."
             )
+        # checked here, so that a bad name is reported as sensitive_feature's,
+        # not as one of the immutable features it joins
+        _feature_indices(
+            [self.sensitive_feature],
+            self.n_features_in_,
+            getattr(self, "feature_names_in_", None),
+            "sensitive_feature",
+        )
         return list(self.immutable_features or []) + [self.sensitive_feature]
 
     def _fit(self, X, Z, favourable, accepted, rng):
@@ -294,6 +305,21 @@ decreasing_features, feature_bounds
             )
         Z_aff = Z[affected]
         codes = self._group_codes(X, affected)
+        if self.fairness != "individual" and codes.max() == 0:
+            if self._group_codes(X, np.arange(X.shape[0])).max() == 0:
+                raise ValueError(
+                    f"sensitive_feature {self.sensitive_feature!r} takes a single value in "
+                    f"X: fairness={self.fairness!r} compares groups and needs at least two "
+                    "(use fairness='individual' for recourse without groups)."
+                )
+            warnings.warn(
+                f"Every one of the {affected.size} training rows the classifier rejects "
+                f"has the same sensitive_feature value: with one affected group, "
+                f"fairness={self.fairness!r} has no disparity to reduce (PD is 0 by "
+                "definition) and only effectiveness and cost shape the actions.",
+                UserWarning,
+                stacklevel=3,
+            )
         self.cluster_model_ = None
         if self.fairness == "group":
             labels = np.zeros(len(affected), dtype=int)
@@ -456,20 +482,39 @@ decreasing_features, feature_bounds
         own = owner[None, :] == self._units_of(Z)[:, None]
         return np.transpose(cand, (1, 0, 2)), own
 
-    def _generate(self, X, Z):
+    def _ranked(self, Z):
+        """Every kept action per row, best first: (cand, ok) of shapes (n, A, e), (n, A)."""
         cand, own = self._candidates(Z)
         n, A, e = cand.shape
         if A == 0:
-            return Z.copy(), np.zeros(n, dtype=bool)
+            return cand, np.zeros((n, 0), dtype=bool)
         accepts = encoded_predictor(self.classifier_, self.feature_space_, self.desired_class)
         ok = accepts(cand.reshape(n * A, e)).reshape(n, A)
         gower = self._codec.gower(np.transpose(cand, (1, 0, 2)), Z).T  # (n, A)
-        # the valid candidate with the lowest Gower distance (SPEC §5); among
-        # equal distances the row's own unit wins
+        # valid candidates by Gower distance (SPEC §5); among equal distances
+        # the row's own unit wins
         key = np.where(ok, gower, np.inf) + np.where(own, 0.0, 1e-9)
-        best = np.argmin(key, axis=1)
-        found = ok[np.arange(n), best]
-        return cand[np.arange(n), best], found
+        order = np.argsort(key, axis=1, kind="stable")
+        return (
+            np.take_along_axis(cand, order[:, :, None], axis=1),
+            np.take_along_axis(ok, order, axis=1),
+        )
+
+    def _generate(self, X, Z):
+        cand, ok = self._ranked(Z)
+        if cand.shape[1] == 0:
+            return Z.copy(), np.zeros(len(Z), dtype=bool)
+        return cand[:, 0], ok[:, 0]
+
+    def _sample(self, X, Z, n_samples, rng):
+        """The ``n_samples`` best kept actions per row; fewer kept actions leave
+        the rest not found."""
+        cand, ok = self._ranked(Z)
+        k = min(n_samples, cand.shape[1])
+        out = np.repeat(Z[:, None, :], n_samples, axis=1)
+        found = np.zeros((len(Z), n_samples), dtype=bool)
+        out[:, :k], found[:, :k] = cand[:, :k], ok[:, :k]
+        return out, found
 
     # --------------------------------------------------------------- report
     def fairness_report(self, X):

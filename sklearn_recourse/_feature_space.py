@@ -285,6 +285,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             )
         self.lower_bound_ = (low - self.data_min_) / self.data_range_
         self.upper_bound_ = (high - self.data_min_) / self.data_range_
+        self._raw_low, self._raw_high = low, high
 
     def _build_columns(self):
         columns, owner, weights, start = [], [], [], 0
@@ -428,7 +429,14 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _decode_feature(self, Z, j, cols):
         cats = self.categories_[j]
         if cats is None:
-            raw = self.data_min_[j] + Z[:, cols[0]] * self.data_range_[j]
+            z = Z[:, cols[0]]
+            raw = self.data_min_[j] + z * self.data_range_[j]
+            # a value within the bounds in the encoded space stays within them
+            # in raw units (the scaling alone can overshoot a bound by an ulp);
+            # a value beyond a bound (a row outside it keeps its own) is left alone
+            tol = 1e-9
+            inside = (z >= self.lower_bound_[j] - tol) & (z <= self.upper_bound_[j] + tol)
+            raw = np.where(inside, np.clip(raw, self._raw_low[j], self._raw_high[j]), raw)
             return np.round(raw) if self.integer_[j] else raw
         if len(cols) == 1:
             codes = (Z[:, cols[0]] >= 0.5).astype(int) if len(cats) > 1 else np.zeros(len(Z), int)

@@ -155,8 +155,9 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
         low, high = fs.bounds_for(Z)
         checked = _constrained_columns(fs, pool)
         chunk = max(1, _CHUNK_ELEMENTS // max(1, len(pool)))
-        k = min(k, len(pool))
+        # asked for more candidates than the pool holds: the rest stay not found
         best = np.full((len(Z), k), -1)
+        k = min(k, len(pool))
         for start in range(0, len(Z), chunk):
             rows = slice(start, start + chunk)
             dist = cdist(fs.cost_embedding(Z[rows]), pool_embedded, metric="cityblock")
@@ -173,7 +174,7 @@ class NearestNeighborRecourse(BaseRecourseGenerator):
             order = np.argsort(part_dist, axis=1, kind="stable")
             nearest = np.take_along_axis(part, order, axis=1)
             reachable = np.isfinite(np.take_along_axis(part_dist, order, axis=1))
-            best[rows] = np.where(reachable, nearest, -1)
+            best[rows, :k] = np.where(reachable, nearest, -1)
         found = best >= 0
         cand = np.where(found[..., None], pool[np.maximum(best, 0)], Z[:, None, :])
         return cand, found

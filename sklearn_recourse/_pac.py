@@ -15,6 +15,13 @@ def _k_star(n, epsilon, alpha):
     return int(ok[-1]) if ok.size else -1
 
 
+@validate_params(
+    {
+        "epsilon": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "alpha": [Interval(numbers.Real, 0, 1, closed="neither")],
+    },
+    prefer_skip_nested_validation=True,
+)
 def min_calibration_size(epsilon=0.05, alpha=0.05):
     """Smallest calibration set for which a PAC threshold exists: (1-ε)^n <= α.
 

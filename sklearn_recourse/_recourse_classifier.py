@@ -13,7 +13,15 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import random_seed
 from ._feature_space import FeatureSpace, _feature_indices
 from ._pac import min_calibration_size, pac_threshold
-from ._validation import blank_rows, check_raw_X, check_y_shape, is_dataframe, take_rows
+from ._validation import (
+    blank_rows,
+    check_positive_integer,
+    check_raw_X,
+    check_y_shape,
+    fit_or_reset,
+    is_dataframe,
+    take_rows,
+)
 
 _METHODS = ("adversarial", "gradient", "linear")
 
@@ -283,6 +291,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fit
+    @fit_or_reset
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Train the scorer with the recourse loss and choose the threshold.
@@ -497,6 +506,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         action_set = ActionSet(lower, upper, A, b, names=self.actionable_features_).check()
 
         low_raw, high_raw = self._raw_bounds(features, names)
+        self._raw_low, self._raw_high = low_raw, high_raw
         mean, scale = self._mean[columns], self._scale[columns]
         to_input = lambda raw: (  # noqa: E731
             (raw - fs.data_min_[features]) / fs.data_range_[features] - mean
@@ -659,6 +669,14 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         """``recourse`` plus the mask of rows accepted as they are."""
         if method not in _METHODS:
             raise ValueError(f"method must be one of {list(_METHODS)}, got {method!r}.")
+        check_positive_integer(max_iter, "max_iter")
+        if (
+            isinstance(step_size, bool)
+            or not isinstance(step_size, numbers.Real)
+            or not np.isfinite(step_size)
+            or step_size <= 0
+        ):
+            raise ValueError(f"step_size must be a positive finite number, got {step_size!r}.")
         X, inputs = self._inputs(X)
         accepted = self._scores(inputs) >= self.threshold_
         delta = np.zeros_like(inputs)
@@ -699,18 +717,21 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
     def _apply(self, X, delta):
         """Raw rows X changed by ``delta`` (standardized units) on the actionable features."""
         changes = delta[:, self._step.columns] / self._per_raw
-        if is_dataframe(X):
-            out = X.copy()
-            for k, j in enumerate(self._actionable):
-                name = X.columns[j]
-                out[name] = X.iloc[:, j].to_numpy(dtype=float) + changes[:, k]
-            return out
-        if X.dtype.kind in "fiub":
-            out = X.astype(float, copy=True)
-        else:
-            out = X.copy()
+        frame = is_dataframe(X)
+        out = X.copy() if frame or X.dtype.kind not in "fiub" else X.astype(float)
         for k, j in enumerate(self._actionable):
-            out[:, j] = np.asarray(X[:, j], dtype=float) + changes[:, k]
+            before = np.asarray(X.iloc[:, j] if frame else X[:, j], dtype=float)
+            after = before + changes[:, k]
+            # the step lands on a bound up to rounding of the unit conversion;
+            # clip so the returned row meets the bound exactly (a row already
+            # outside its bounds keeps its own value as the limit)
+            low = np.minimum(self._raw_low[k], before)
+            high = np.maximum(self._raw_high[k], before)
+            after = np.clip(after, low, high)
+            if frame:
+                out[X.columns[j]] = after
+            else:
+                out[:, j] = after
         return out
 
     def recourse_scores(self, X):

@@ -5,6 +5,7 @@ DataFrames (the user's classifier may be a Pipeline that needs them), so the
 checks here validate without converting, unlike ``check_array``.
 """
 
+import functools
 import numbers
 
 import numpy as np
@@ -203,3 +204,24 @@ def check_positive_integer(value, name):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     return int(value)
+
+
+def fit_or_reset(fit):
+    """Decorate ``fit`` so that a failed fit leaves the estimator unfitted.
+
+    Without this, the attributes set before the failure (or left by an earlier
+    successful fit) would make the estimator look fitted and fail later with
+    an error from inside torch or an ``AttributeError``.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(estimator, *args, **kwargs):
+        try:
+            return fit(estimator, *args, **kwargs)
+        except BaseException:
+            for name in list(vars(estimator)):
+                if name.endswith("_") and not name.startswith("__"):
+                    delattr(estimator, name)
+            raise
+
+    return wrapper

@@ -1,6 +1,8 @@
 """FairSACRecourse: the gymnasium environment, the reward, constraints, fairness
 levels, the report, determinism and model selection ("Fair Recourse for All")."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -239,8 +241,14 @@ def test_clear_errors(data, classifier):
     X, y = data
     with pytest.raises(ValueError, match="needs sensitive_feature"):
         FairSACRecourse(classifier, **FAST).fit(X, y)
-    with pytest.raises(ValueError, match="unknown feature 'gender'"):
+    # the message names the parameter the user set, not the immutables it joins
+    with pytest.raises(ValueError, match="^sensitive_feature: unknown feature 'gender'"):
         FairSACRecourse(classifier, sensitive_feature="gender", **FAST).fit(X, y)
+    one_group = X.assign(group="a")
+    with pytest.raises(ValueError, match="sensitive_feature 'group' takes a single value in X"):
+        FairSACRecourse(classifier, sensitive_feature="group", fairness="group", **FAST).fit(
+            one_group, y
+        )
     with pytest.raises(ValueError, match="weights has unknown keys"):
         FairSACRecourse(classifier, sensitive_feature="group", weights={"cost": 1}, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="Every feature is immutable"):
@@ -253,6 +261,67 @@ def test_clear_errors(data, classifier):
     accept_all = _AcceptAll().fit(X, y)  # accepts every row: no affected rows
     with pytest.raises(ValueError, match="No affected rows"):
         FairSACRecourse(accept_all, sensitive_feature="group", **FAST).fit(X, y)
+
+
+def test_one_affected_group_warns_and_individual_level_accepts_it(data):
+    X, y = data
+    # the classifier accepts every row of group "b": the affected rows are all "a"
+    clf = _AcceptGroup("b").fit(X, y)
+    with pytest.warns(UserWarning, match="has no disparity to reduce"):
+        FairSACRecourse(clf, sensitive_feature="group", fairness="group", **FAST).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        FairSACRecourse(
+            clf, sensitive_feature="group", fairness="individual", n_clusters=2, **FAST
+        ).fit(X.assign(group="a"), y)
+
+
+def test_sample_ranks_the_kept_actions_like_transform(fitted, data):
+    X, _ = data
+    rows = X.iloc[:40]
+    X_cf = fitted.transform(rows)
+    found = fitted.found_
+    n_kept = sum(len(a) for a in fitted.actions_)
+    k = n_kept + 2  # more samples than kept actions: the rest are not found
+    S = fitted.sample(rows, n_samples=k)
+    assert S.shape == (len(rows) * k, X.shape[1])
+    assert S.index.names == [None, "sample"]
+    first = S.xs(0, level="sample")
+    pd.testing.assert_frame_equal(first[found], X_cf[found])
+    rejected = ~fitted._accepts(rows)
+    for i in np.flatnonzero(rejected):
+        cands = S.xs(rows.index[i], level=0)
+        ok = cands.notna().all(axis=1).to_numpy()
+        # accepted candidates come first, then NaN rows, at least 2 of them
+        assert not ok[n_kept:].any()
+        assert (ok[:-1] >= ok[1:]).all()
+        kept = cands[ok]
+        assert (kept["group"] == rows["group"].iloc[i]).all()
+        assert (kept["hours"] >= rows["hours"].iloc[i] - 1e-9).all()
+        if len(kept):
+            assert (fitted.classifier_.predict(kept) == 1).all()
+    # an accepted row is repeated unchanged
+    i = np.flatnonzero(~rejected)[0]
+    cands = S.xs(rows.index[i], level=0)
+    assert (cands.to_numpy() == rows.iloc[[i] * k].to_numpy()).all()
+
+
+class _AcceptGroup(ClassifierMixin, BaseEstimator):
+    """Accepts every row of one group, and rows with positive income otherwise."""
+
+    def __init__(self, group="b"):
+        self.group = group
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        p = ((X["group"] == self.group) | (X["income"] > 0)).to_numpy(dtype=float)
+        return np.c_[1 - p, p]
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
 
 
 class _AcceptAll(ClassifierMixin, BaseEstimator):

@@ -376,6 +376,62 @@ def test_nearest_neighbor_samples_are_sorted_by_cost(compas):
         assert (np.diff(costs) >= -1e-12).all()
 
 
+def test_nearest_neighbor_sample_beyond_the_pool_gives_nan_rows():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 2))
+    y = (X[:, 0] > 1.0).astype(int)
+    gen = NearestNeighborRecourse(LogisticRegression()).fit(X, y)
+    pool = len(gen.candidates_)
+    rejected = X[gen.classifier_.predict(X) == 0][:3]
+    S = gen.sample(rejected, n_samples=pool + 3)
+    assert S.shape == (3, pool + 3, 2)
+    assert np.isfinite(S[:, :pool]).all()
+    assert np.isnan(S[:, pool:]).all()
+    np.testing.assert_array_equal(S[:, 0], gen.transform(rejected))
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
+def test_failed_fit_leaves_the_generator_unfitted(cls, compas):
+    X, y, test, clf, categorical = compas
+    gen = _fit(cls, compas)
+    # a refit that fails after the feature space and classifier were fitted
+    bad = {"increasing_features": ["age"], "decreasing_features": ["age"]}
+    with pytest.raises(ValueError):
+        gen.set_params(**bad).fit(X, y)
+    assert not [k for k in vars(gen) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        gen.transform(test.iloc[:3])
+
+
+def test_generator_whose_own_fit_step_fails_is_left_unfitted():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(100, 2))
+    y = (X[:, 0] > 0.5).astype(int)
+    nnr = NearestNeighborRecourse(LogisticRegression(), gamma=0.999)
+    with pytest.raises(ValueError, match="No favourable rows"):
+        nnr.fit(X, y)
+    with pytest.raises(NotFittedError):
+        nnr.transform(X[:3])
+
+
+def test_recourse_meets_a_feature_bound_exactly():
+    # raw units that do not scale exactly: decoding a bound used to overshoot by an ulp
+    rng = np.random.RandomState(1)
+    X = pd.DataFrame({"a": rng.normal(0.3, 1.7, 400), "b": rng.normal(size=400) * 3.3})
+    y = (X.a + 0.3 * X.b > 0).astype(int)
+    for cls in (WachterRecourse, NearestNeighborRecourse):
+        gen = cls(LogisticRegression(), feature_bounds={"a": (None, 0.7)}).fit(X, y)
+        rejected = X[gen.classifier_.predict(X) == 0]
+        X_cf = gen.transform(rejected)
+        rows = gen.found_
+        assert (X_cf.a[rows] <= np.maximum(0.7, rejected.a[rows])).all(), cls.__name__
+        if cls is WachterRecourse:  # it stops at the bound for many rows: not vacuous
+            assert (X_cf.a[rows] == 0.7).sum() > 10
+    fs = FeatureSpace(feature_bounds={"a": (-0.45, 0.7)}).fit(X)
+    Z = np.c_[np.r_[fs.lower_bound_[0], fs.upper_bound_[0]], [0.5, 0.5]]
+    np.testing.assert_array_equal(fs.inverse_transform(Z)["a"], [-0.45, 0.7])
+
+
 def test_frozen_classifier_survives_clone_and_grid_search(compas):
     from sklearn.frozen import FrozenEstimator
 

@@ -493,6 +493,10 @@ def test_equal_effectiveness_one_action_and_series_groups():
     assert macro.asr == pytest.approx(res.asr)
     # single group: no disparity
     assert equal_effectiveness(flipped, sensitive_features=[1] * 5).pd == 0.0
+    # a list mixing numbers and strings keeps each label's type
+    mixed = equal_effectiveness(flipped, sensitive_features=[1, "b", 1, "b", 1])
+    assert list(mixed.effectiveness.index) == [1, "b"]
+    assert mixed.effectiveness[1] == pytest.approx(2 / 3)
 
 
 def test_equal_effectiveness_errors_and_no_mutation():

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import torch
 from sklearn.datasets import make_classification
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -407,3 +408,58 @@ def test_clear_errors_for_inputs(data):
         clf.predict(X[:, :3])
     with pytest.raises(ValueError, match="method must be one of"):
         clf.recourse(X, method="magic")
+    for bad in (0, -5, 2.5, True):
+        with pytest.raises(ValueError, match="max_iter must be a positive integer"):
+            clf.recourse(X, method="gradient", max_iter=bad)
+    for bad in (0.0, -0.1, np.inf, "0.1"):
+        with pytest.raises(ValueError, match="step_size must be a positive finite number"):
+            clf.recourse_rate(X, method="gradient", step_size=bad)
+
+
+def test_failed_fit_leaves_the_classifier_unfitted(data):
+    X, y = data
+    clf = RecourseClassifier(**{**SMALL, "max_epochs": 1})
+    with pytest.raises(ValueError, match="calibration set is too small"):
+        clf.set_params(calibration_size=20).fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    # a good fit, then a failed refit on other features: no stale model is left
+    clf.set_params(calibration_size=0.2).fit(X, y)
+    with pytest.raises(ValueError, match="calibration set is too small"):
+        clf.set_params(calibration_size=20).fit(X[:, :3], y)
+    assert not [k for k in vars(clf) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        clf.predict(X[:, :3])
+
+
+def test_recourse_meets_feature_bounds_exactly():
+    # bounds in odd raw units: the standardized step lands on them up to rounding
+    X, y = make_classification(
+        n_samples=400, n_features=3, n_informative=3, n_redundant=0, random_state=0
+    )
+    X = X * np.array([1.7, 13.3, 0.37]) + 0.3
+    clf = RecourseClassifier(
+        hidden_layer_sizes=(8,),
+        max_epochs=3,
+        feature_bounds={0: (None, 0.7), 1: (-3.3, 2.9)},
+        delta_max=3.0,
+        threshold="f1",
+        random_state=0,
+    ).fit(X, y)
+    for method in ("adversarial", "linear"):
+        X_cf, found = clf.recourse(X, method=method)
+        moved = found & (clf.predict(X) != 1)
+        cf, x = X_cf[moved], X[moved]
+        assert (cf[:, 0] <= np.maximum(0.7, x[:, 0])).all(), method
+        assert (cf[:, 1] >= np.minimum(-3.3, x[:, 1])).all(), method
+        assert (cf[:, 1] <= np.maximum(2.9, x[:, 1])).all(), method
+    # the adversarial step takes rows to the bound: the check above is not vacuous
+    X_cf, found = clf.recourse(X)
+    assert (X_cf[found, 1] == -3.3).sum() > 0
+
+
+def test_min_calibration_size_checks_its_arguments():
+    assert min_calibration_size(0.1, 0.1) == 22
+    for eps, alpha in ((0.0, 0.05), (1.0, 0.05), (0.05, 2.0), (-0.1, 0.5)):
+        with pytest.raises(ValueError, match="must be a float in the range"):
+            min_calibration_size(eps, alpha)

@@ -110,6 +110,10 @@ def _check_groups(sensitive_features, n_rows):
     else:
         name = None
         labels = np.asarray(sensitive_features)
+        if labels.dtype.kind in "US" and not isinstance(sensitive_features, np.ndarray):
+            # a list mixing numbers and strings: keep each label's own type
+            # (np.asarray would turn the numbers into strings)
+            labels = np.asarray(sensitive_features, dtype=object)
         if labels.ndim == 2 and labels.shape[1] == 1:
             labels = labels.ravel()
     if labels.ndim != 1:
@@ -150,7 +154,8 @@ def equal_effectiveness(flipped, *, sensitive_features, average="micro"):
         Whether action ``a`` makes the classifier accept affected row ``i``
         (one column: each row's own recourse).
     sensitive_features : array-like or Series of shape (n_rows,)
-        Group label of each row.
+        Group label of each row. With a single group the disparity is 0 by
+        definition (as fairlearn's ``difference``), not evidence of fairness.
     average : {"micro", "macro"}, default="micro"
         How the actions combine within a group.
 
@@ -205,7 +210,8 @@ def equal_choice_of_recourse(flipped, *, sensitive_features, phi=0.5):
     flipped : array-like of bool of shape (n_rows, n_actions)
         Whether action ``a`` makes the classifier accept affected row ``i``.
     sensitive_features : array-like or Series of shape (n_rows,)
-        Group label of each row.
+        Group label of each row. With a single group the disparity is 0 by
+        definition (as fairlearn's ``difference``), not evidence of fairness.
     phi : float in [0, 1], default=0.5
         Effectiveness an action needs within a group to count for it.
 

@@ -5,18 +5,66 @@ import sys
 import warnings
 
 
-def _int_list(text):
+def _seed_list(text):
     try:
-        return [int(s) for s in text.split(",") if s.strip()]
+        values = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
+    if not values or min(values) < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated seeds >= 0 (at least one), got {text!r}"
+        )
+    return values
 
 
 def _float_list(text):
     try:
-        return [float(s) for s in text.split(",") if s.strip()]
+        values = [float(s) for s in text.split(",") if s.strip()]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}")
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected at least one number, got {text!r}")
+    return values
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _name_list(parser, text, option):
+    """The comma-separated names of ``option``; an empty list is an error."""
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        parser.exit(2, f"error: {option} needs at least one name, got {text!r}\n")
+    return names
+
+
+def _check_param_names(parser, estimator, params, option):
+    """Unknown parameter names are a one-line error before any work is done."""
+    unknown = sorted(set(params) - set(estimator.get_params(deep=False)))
+    if unknown:
+        parser.exit(
+            2,
+            f"error: {option}: {type(estimator).__name__} has no parameter(s) {unknown}; "
+            f"its parameters are {sorted(estimator.get_params(deep=False))}\n",
+        )
+
+
+def _check_output_dir(parser, path):
+    import os
+
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        parser.exit(2, f"error: --output-dir {path!r} cannot be used: {exc}\n")
+    if not os.access(path, os.W_OK):
+        parser.exit(2, f"error: --output-dir {path!r} is not writable\n")
 
 
 def _param(text):
@@ -54,8 +102,10 @@ def build_parser():
     )
     seeds = bench.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, default=0, help="protocol seed (default 0)")
-    seeds.add_argument("--seeds", type=_int_list, help="several seeds, e.g. 0,1,2")
-    bench.add_argument("--n-test", type=int, default=200, help="test negatives (default 200)")
+    seeds.add_argument("--seeds", type=_seed_list, help="several seeds, e.g. 0,1,2")
+    bench.add_argument(
+        "--n-test", type=_positive_int, default=200, help="test negatives (default 200)"
+    )
     bench.add_argument(
         "--data-dir", default=None, help="folder with heloc_{train,test}.csv (HELOC is not shipped)"
     )
@@ -64,7 +114,7 @@ def build_parser():
     )
     bench.add_argument(
         "--sampling-seeds",
-        type=int,
+        type=_positive_int,
         default=None,
         metavar="N",
         help="redraw the recourse of sampling methods (genre) with sampling seeds 0..N-1 "
@@ -98,7 +148,7 @@ def build_parser():
     rc.add_argument(
         "--datasets", default="adult,compas,german", help="comma-separated: adult, compas, german"
     )
-    rc.add_argument("--seeds", type=_int_list, default=[0, 1, 2], help="e.g. 0,1,2")
+    rc.add_argument("--seeds", type=_seed_list, default=[0, 1, 2], help="e.g. 0,1,2")
     rc.add_argument("--lams", type=_float_list, default=[0.0, 0.8], help="e.g. 0,0.8")
     rc.add_argument(
         "--features",
@@ -129,10 +179,12 @@ def build_parser():
         default="adult-race,adult-sex,compas-race",
         help="comma-separated: adult-race, adult-sex, compas-race",
     )
-    fair.add_argument("--seeds", type=_int_list, default=[0])
+    fair.add_argument("--seeds", type=_seed_list, default=[0])
     fair.add_argument("--levels", default="individual,group,hybrid")
     fair.add_argument("--objectives", default="EE,ECR,EE-ECR")
-    fair.add_argument("--n-test", type=int, default=2000, help="held-out affected rows")
+    fair.add_argument(
+        "--n-test", type=_positive_int, default=2000, help="held-out affected rows"
+    )
     fair.add_argument(
         "--param",
         action="append",
@@ -155,15 +207,23 @@ def main(argv=None):
         from ._benchmark import run_benchmark, write_results
 
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        methods = _name_list(parser, args.methods, "--methods")
+        if args.seed < 0:
+            parser.exit(2, f"error: --seed must be >= 0, got {args.seed}\n")
         seeds = args.seeds if args.seeds else [args.seed]
         params = None
         if (args.sweep_lam or args.genre_param) and "genre" not in methods:
             parser.exit(2, "error: --sweep-lam and --genre-param need genre among --methods\n")
         if args.sweep_lam or args.genre_param:
+            from ._genre import GenReRecourse
+
             extra = dict(args.genre_param)
+            _check_param_names(parser, GenReRecourse(), extra, "--genre-param")
+            if args.sweep_lam and "lam" in extra:
+                parser.exit(2, "error: --sweep-lam sets lam; leave lam out of --genre-param\n")
             params = {"genre": [{**extra, "lam": lam} for lam in args.sweep_lam or []] or [extra]}
         sampling_seeds = range(args.sampling_seeds) if args.sampling_seeds else None
+        _check_output_dir(parser, args.output_dir)
         try:
             results = run_benchmark(
                 args.dataset,
@@ -193,10 +253,14 @@ def main(argv=None):
     elif args.command == "recourse-classifier":
         from . import _recourse_classifier_benchmark as rcb
 
-        names = [d.strip() for d in args.datasets.split(",") if d.strip()]
+        from ._recourse_classifier import RecourseClassifier
+
+        names = _name_list(parser, args.datasets, "--datasets")
         unknown = sorted(set(names) - set(rcb.DATASETS))
         if unknown:
             parser.exit(2, f"error: unknown dataset(s) {unknown}; choose from {sorted(rcb.DATASETS)}\n")
+        _check_param_names(parser, RecourseClassifier(), dict(args.param), "--param")
+        _check_output_dir(parser, args.output_dir)
         try:
             results = rcb.run(
                 names,
@@ -223,12 +287,16 @@ def main(argv=None):
         from . import _fair_sac_benchmark as fb
 
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        names = [d.strip() for d in args.settings.split(",") if d.strip()]
+        from ._fair_sac import FairSACRecourse
+
+        names = _name_list(parser, args.settings, "--settings")
         unknown = sorted(set(names) - set(fb.SETTINGS))
         if unknown:
             parser.exit(2, f"error: unknown setting(s) {unknown}; choose from {sorted(fb.SETTINGS)}\n")
-        levels = [v.strip() for v in args.levels.split(",") if v.strip()]
-        objectives = [v.strip() for v in args.objectives.split(",") if v.strip()]
+        levels = _name_list(parser, args.levels, "--levels")
+        objectives = _name_list(parser, args.objectives, "--objectives")
+        _check_param_names(parser, FairSACRecourse(), dict(args.param), "--param")
+        _check_output_dir(parser, args.output_dir)
         try:
             results = fb.run(
                 names,

@@ -92,8 +92,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         value is always allowed, so leaving a feature unchanged is feasible.
     categorical_encoding : {"binary", "onehot"}, default="binary"
         ``"onehot"``: one 0/1 column per category. ``"binary"``: a feature
-        with two categories is a single 0/1 column (1 = the second category
-        in sorted order) and features with more categories are one-hot.
+        with two categories is a single 0/1 column (1 = the second of
+        ``categories_``) and features with more categories are one-hot. A
+        feature with a single category is one constant 0 column either way.
 
     Attributes
     ----------
@@ -106,7 +107,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     immutable_, increasing_, decreasing_ : ndarray of bool
         The constraints as masks over raw features.
     categories_ : list of ndarray or None
-        Sorted categories of each categorical feature (None for continuous).
+        Categories of each categorical feature in sorted order, or in the
+        dtype's own order for a pandas Categorical (None for continuous).
     data_min_, data_range_ : ndarray
         Training minimum and range of continuous features (NaN for categorical;
         a constant feature gets range 1 so that it encodes to 0).
@@ -228,6 +230,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.data_range_ = np.full(n, np.nan)
         self.integer_ = np.zeros(n, dtype=bool)
         self._data_max = np.full(n, np.nan)
+        self._dtype_limits = {}
         for j in range(n):
             values, dtype = self._column(X, j)
             if self.categorical_[j]:
@@ -252,6 +255,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 self.integer_[j] = kind in "iu" or (
                     kind == "O" and bool(np.all(numeric == np.round(numeric)))
                 )
+                if kind in "iu":  # decoding casts back to this dtype
+                    own = dtype if dtype is not None else values.dtype
+                    info = np.iinfo(getattr(own, "numpy_dtype", own))
+                    self._dtype_limits[j] = (float(info.min), float(info.max), str(own))
         self._fit_bounds(names)
         self._build_columns()
         return self
@@ -271,10 +278,28 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 raise ValueError(
                     f"feature_bounds[{key!r}] must be a pair (low, high), got {bound!r}."
                 ) from None
-            if lo is not None:
-                low[j] = float(lo)
-            if hi is not None:
-                high[j] = float(hi)
+            for end, value in (("low", lo), ("high", hi)):
+                if value is None:
+                    continue
+                if (
+                    isinstance(value, (bool, np.bool_))
+                    or not isinstance(value, numbers.Real)
+                    or np.isnan(value)
+                ):
+                    raise ValueError(
+                        f"feature_bounds[{key!r}] must hold numbers or None, got {end} "
+                        f"{value!r}."
+                    )
+                (low if end == "low" else high)[j] = float(value)
+            if j in self._dtype_limits:
+                dmin, dmax, dname = self._dtype_limits[j]
+                if low[j] < dmin or high[j] > dmax:
+                    raise ValueError(
+                        f"feature_bounds[{key!r}] = {bound!r} lies outside what the "
+                        f"column's dtype {dname} can hold ({dmin:.0f} to {dmax:.0f}); "
+                        "recourse there could not be returned in that dtype. Narrow the "
+                        "bounds or widen the column's dtype."
+                    )
         # whole-number features get whole-number bounds
         low = np.where(self.integer_, np.ceil(low), low)
         high = np.where(self.integer_, np.floor(high), high)
@@ -346,6 +371,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Returns
         -------
         Z : ndarray of shape (n_samples, n_encoded_features)
+            A DataFrame after ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
@@ -361,7 +387,38 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 Z[:, cols[0]] = codes
             else:
                 Z[np.arange(X.shape[0]), cols[codes]] = 1.0
+        if getattr(self, "_sklearn_output_config", {}).get("transform") == "pandas":
+            index = X.index if is_dataframe(X) else None
+            return pd.DataFrame(Z, columns=self.get_feature_names_out(), index=index)
         return Z
+
+    def set_output(self, *, transform=None):
+        """Choose the container ``transform`` returns.
+
+        Only this explicit setting counts: the global
+        ``sklearn.set_config(transform_output=...)`` is ignored, because the
+        recourse methods work on the encoded arrays of their own feature space.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None, default=None
+            ``"pandas"``: a DataFrame with the columns of
+            :meth:`get_feature_names_out` (and the index of a DataFrame input);
+            ``"default"``: an ndarray; ``None``: unchanged.
+
+        Returns
+        -------
+        self : FeatureSpace
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas"):
+            raise ValueError(
+                f"FeatureSpace.set_output supports transform='default' or 'pandas', "
+                f"got {transform!r}."
+            )
+        self._sklearn_output_config = {"transform": transform}
+        return self
 
     def _check_whole_numbers(self, X):
         """Refuse fractional values of raw rows ``X`` in features that held
@@ -385,7 +442,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         # get_indexer marks unknown values -1 (pd.Categorical warns on them in pandas 3)
         codes = pd.Index(cats, dtype=object).get_indexer(np.asarray(values, dtype=object))
         if (codes < 0).any():
-            unknown = sorted({str(v) for v in np.asarray(values, dtype=object)[codes < 0]})
+            # as the values are (repr), so that 1 and '1' are told apart
+            unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0].tolist()), key=str)
             name = self._names(np.arange(self.n_features_in_) == j)[0]
             raise ValueError(
                 f"Feature {name!r} has categories not seen in fit: {unknown[:10]}; "
@@ -455,26 +513,49 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             raise ValueError(f"{name} contains NaN or infinity.")
         return Z
 
+    def _check_origin(self, Z_origin, Z):
+        """Origin rows of the candidates ``Z``: as many rows, or one row broadcast."""
+        Z0 = np.asarray(Z_origin, dtype=float)
+        if Z0.ndim == 1:
+            Z0 = Z0[None, :]
+        if Z0.shape[0] == 1:
+            Z0 = np.broadcast_to(Z0, (Z.shape[0], Z0.shape[1]))
+        Z0 = self._check_encoded(Z0, "Z_origin")
+        if Z0.shape[0] != Z.shape[0]:
+            raise ValueError(
+                f"Z_origin must have one row or as many rows as Z ({Z.shape[0]}), got "
+                f"{Z0.shape[0]}."
+            )
+        return Z0
+
     def get_feature_names_out(self, input_features=None):
         """Names of the encoded columns: ``feature`` or ``feature=category``.
 
         Parameters
         ----------
-        input_features : None
-            Ignored; the names seen in ``fit`` are used.
+        input_features : array-like of str or None, default=None
+            The raw feature names; if given, they must equal the names seen
+            in ``fit`` (``x0``, ``x1``, ... for an array).
 
         Returns
         -------
         names : ndarray of str of shape (n_encoded_features,)
+            A feature with a single category is one constant 0 column named
+            after the feature alone.
         """
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
             names = np.array([f"x{j}" for j in range(self.n_features_in_)], dtype=object)
+        if input_features is not None and list(input_features) != list(names):
+            raise ValueError(
+                f"input_features {list(input_features)} are not the features seen in fit "
+                f"{list(names)}."
+            )
         out = []
         for j, cols in enumerate(self.columns_):
             cats = self.categories_[j]
-            if cats is None:
+            if cats is None or len(cats) == 1:
                 out.append(str(names[j]))
             elif len(cols) == 1:
                 out.append(f"{names[j]}={cats[-1]}")
@@ -535,8 +616,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         check_is_fitted(self)
         Z = self._check_encoded(Z).copy()
-        Z0 = np.broadcast_to(np.asarray(Z_origin, dtype=float), Z.shape)
-        Z0 = self._check_encoded(Z0, "Z_origin")
+        Z0 = self._check_origin(Z_origin, Z)
         cont = self._continuous_cols
         low, high = self.bounds_for(Z0)
         Zc = np.clip(Z[:, cont], low[:, cont], high[:, cont])
@@ -580,7 +660,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         check_is_fitted(self)
         Z = self._check_encoded(Z)
-        Z0 = self._check_encoded(np.broadcast_to(np.asarray(Z_origin, dtype=float), Z.shape))
+        Z0 = self._check_origin(Z_origin, Z)
         low, high = self.bounds_for(Z0)
         cont = self._continuous_cols
         ok = np.all(
@@ -609,15 +689,21 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Parameters
         ----------
         Z, Z_other : array-like of shape (n_samples, n_encoded_features)
-            Encoded rows.
+            Encoded rows; a single row of either is compared with every row
+            of the other.
 
         Returns
         -------
         cost : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        Z = np.asarray(Z, dtype=float)
-        Z_other = np.asarray(Z_other, dtype=float)
+        Z = self._check_encoded(Z)
+        Z_other = self._check_encoded(Z_other, "Z_other")
+        if Z.shape[0] != Z_other.shape[0] and 1 not in (Z.shape[0], Z_other.shape[0]):
+            raise ValueError(
+                f"Z and Z_other must have the same number of rows (or one of them a "
+                f"single row), got {Z.shape[0]} and {Z_other.shape[0]}."
+            )
         return np.abs(Z - Z_other) @ self.cost_weights_
 
     def cost_embedding(self, Z):
@@ -633,7 +719,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         embedded : ndarray of shape (n_samples, n_encoded_features)
         """
         check_is_fitted(self)
-        return np.asarray(Z, dtype=float) * self.cost_weights_
+        return self._check_encoded(Z) * self.cost_weights_
 
     def immutable_groups(self, Z):
         """Integer id per row of its combination of immutable feature values.
@@ -649,12 +735,13 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             Rows with equal ids share every immutable value.
         """
         check_is_fitted(self)
+        Z = self._check_encoded(Z)
         cols = np.concatenate(
             [self.columns_[j] for j in np.flatnonzero(self.immutable_)] or [np.array([], int)]
         )
         if cols.size == 0:
             return np.zeros(len(Z), dtype=int)
-        _, ids = np.unique(np.asarray(Z, dtype=float)[:, cols], axis=0, return_inverse=True)
+        _, ids = np.unique(Z[:, cols], axis=0, return_inverse=True)
         return ids.ravel()
 
     # ------------------------------------------------------ linear relations

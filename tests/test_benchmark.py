@@ -73,6 +73,60 @@ def test_genre_sampling_seeds_and_lam_sweep(tmp_path):
     assert path.stat().st_size > 1000
 
 
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["benchmark", "--sampling-seeds", "-2"], "--sampling-seeds: expected a positive integer"),
+        (["benchmark", "--sampling-seeds", "0"], "--sampling-seeds: expected a positive integer"),
+        (["benchmark", "--n-test", "0"], "--n-test: expected a positive integer"),
+        (["benchmark", "--seeds", ""], "--seeds: expected comma-separated seeds >= 0"),
+        (["benchmark", "--seeds", "0,-1"], "--seeds: expected comma-separated seeds >= 0"),
+        (["benchmark", "--seed", "-1"], "--seed must be >= 0"),
+        (["benchmark", "--methods", ","], "--methods needs at least one name"),
+        (["benchmark", "--methods", "genre", "--genre-param", "foo=1"],
+         "--genre-param: GenReRecourse has no parameter(s) ['foo']"),
+        (["benchmark", "--methods", "genre", "--sweep-lam", "1,2", "--genre-param", "lam=3"],
+         "--sweep-lam sets lam"),
+        (["benchmark", "--methods", "genre", "--sweep-lam", ""], "expected at least one number"),
+        (["recourse-classifier", "--param", "foo=1"],
+         "--param: RecourseClassifier has no parameter(s) ['foo']"),
+        (["recourse-classifier", "--datasets", ","], "--datasets needs at least one name"),
+        (["recourse-classifier", "--lams", ""], "expected at least one number"),
+        (["fair-recourse", "--param", "foo=1"], "--param: FairSACRecourse has no parameter(s)"),
+        (["fair-recourse", "--levels", ","], "--levels needs at least one name"),
+        (["fair-recourse", "--n-test", "-1"], "--n-test: expected a positive integer"),
+    ],
+)
+def test_bad_arguments_fail_before_any_work(argv, message, capsys, monkeypatch):
+    import sklearn_recourse._benchmark as bench
+    import sklearn_recourse._fair_sac_benchmark as fb
+    import sklearn_recourse._recourse_classifier_benchmark as rcb
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the run started despite a bad argument")
+
+    for module, name in ((bench, "run_benchmark"), (rcb, "run"), (fb, "run")):
+        monkeypatch.setattr(module, name, must_not_run)
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv + ["--quiet"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_unusable_output_dir_fails_before_the_run(tmp_path, capsys, monkeypatch):
+    import sklearn_recourse._benchmark as bench
+
+    monkeypatch.setattr(bench, "run_benchmark", lambda *a, **k: pytest.fail("the run started"))
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["benchmark", "--quiet", "--output-dir", str(a_file)])
+    assert exit_info.value.code == 2
+    assert "--output-dir" in capsys.readouterr().err
+
+
 def test_genre_parameters_from_the_command_line(tmp_path, capsys):
     args = ["benchmark", "--dataset", "compas", "--methods", "genre", "--n-test", "20",
             "--quiet", "--output-dir", str(tmp_path)]

@@ -679,11 +679,96 @@ def test_wrong_number_of_columns():
         ({"feature_bounds": {"age": (31.2, 31.7)}}, r"empty range for \['age'\]"),  # no whole number
         ({"feature_bounds": {"job": (0, 1)}}, "categorical and has no bounds"),
         ({"feature_bounds": {"income": 3.0}}, "must be a pair"),
+        ({"feature_bounds": {"income": ("low", 3)}}, r"\['income'\] must hold numbers.*'low'"),
+        ({"feature_bounds": {"income": (np.nan, 3)}}, r"\['income'\] must hold numbers.*nan"),
     ],
 )
 def test_invalid_constraints(params, match):
     with pytest.raises(ValueError, match=match):
         FeatureSpace(**params).fit(_frame())
+
+
+def test_unknown_category_that_differs_only_in_type():
+    fs = FeatureSpace().fit(pd.DataFrame({"code": ["1", "2", "1"]}))
+    with pytest.raises(ValueError, match=r"not seen in fit: \[1, 2\]; known categories are \['1', '2'\]"):
+        fs.transform(pd.DataFrame({"code": [1, 2, 1]}, dtype=object))
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "Int8"])
+def test_bounds_beyond_an_integer_dtype_are_refused(dtype):
+    X = pd.DataFrame({"n": pd.array([1, 5, 9], dtype=dtype), "x": [0.0, 1.0, 2.0]})
+    info = np.iinfo(pd.Series(X["n"]).to_numpy(dtype=dtype.lower()).dtype)
+    for bound in ((None, info.max + 1), (info.min - 1, None)):
+        with pytest.raises(ValueError, match=f"outside what the column's dtype {dtype} can hold"):
+            FeatureSpace(feature_bounds={"n": bound}).fit(X)
+    # at the dtype's limit the bound is accepted and decodes without wrapping
+    fs = FeatureSpace(feature_bounds={"n": (None, info.max)}).fit(X)
+    Z = fs.project(np.array([[1e6, 0.5]]), fs.transform(X.iloc[:1]))  # far past the bound
+    assert fs.inverse_transform(Z)["n"].iloc[0] == info.max
+
+
+def test_encoded_space_methods_check_their_input():
+    fs = FeatureSpace().fit(_frame())
+    e = fs.n_encoded_features_
+    Z = fs.transform(_frame())
+    for call in (
+        lambda: fs.cost(Z[:, :-1], Z[:, :-1]),
+        lambda: fs.cost_embedding(np.zeros((2, e + 1))),
+        lambda: fs.immutable_groups(np.zeros((2, e + 3))),
+    ):
+        with pytest.raises(ValueError, match="encoded space"):
+            call()
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        fs.cost(np.where(np.eye(len(Z), e, dtype=bool), np.nan, Z), Z)
+    with pytest.raises(ValueError, match="same number of rows"):
+        fs.cost(Z[:2], Z[:3])
+    with pytest.raises(ValueError, match="Z_origin must have one row or as many rows as Z"):
+        fs.project(Z[:2], Z[:3])
+    with pytest.raises(ValueError, match="Z_origin must have one row or as many rows as Z"):
+        fs.is_feasible(Z[:2], Z[:3])
+    # a single row is compared with every row of the other
+    np.testing.assert_allclose(fs.cost(Z[:1], Z[:3]), fs.cost(np.repeat(Z[:1], 3, axis=0), Z[:3]))
+
+
+def test_single_category_feature_and_categorical_order():
+    X = pd.DataFrame({"one": ["k", "k", "k"], "c": pd.Categorical(["yes", "no", "yes"], categories=["yes", "no"])})
+    for encoding in ("binary", "onehot"):
+        fs = FeatureSpace(categorical_encoding=encoding).fit(X)
+        names = list(fs.get_feature_names_out())
+        # the constant column is not called "one=k", which its 0 would contradict
+        assert names[0] == "one"
+        assert (fs.transform(X)[:, 0] == 0).all()
+        pd.testing.assert_frame_equal(fs.inverse_transform(fs.transform(X)), X)
+    fs = FeatureSpace().fit(X)
+    assert list(fs.categories_[1]) == ["yes", "no"]  # the Categorical's own order
+    assert names == ["one", "c=yes", "c=no"]
+    assert list(FeatureSpace().fit(X).get_feature_names_out()) == ["one", "c=no"]
+    np.testing.assert_array_equal(FeatureSpace().fit(X).transform(X)[:, 1], [0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="input_features"):
+        fs.get_feature_names_out(["one", "other"])
+    assert list(fs.get_feature_names_out(["one", "c"])) == ["one", "c=no"]
+
+
+def test_set_output_pandas_in_a_pipeline():
+    from sklearn import config_context
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": ["x", "y", "x", "y"]}, index=[5, 6, 7, 8])
+    y = [0, 0, 1, 1]
+    pipe = make_pipeline(FeatureSpace(), LogisticRegression()).set_output(transform="pandas")
+    pipe.fit(X, y)
+    out = pipe[0].transform(X)
+    assert list(out.columns) == ["a", "b=y"] and list(out.index) == [5, 6, 7, 8]
+    plain = make_pipeline(FeatureSpace(), LogisticRegression()).fit(X.to_numpy(), y)
+    np.testing.assert_array_equal(pipe.predict(X), plain.predict(X.to_numpy()))
+    assert isinstance(clone(pipe[0]).fit(X).transform(X), pd.DataFrame)
+    # the global setting is ignored: the recourse methods need arrays
+    with config_context(transform_output="pandas"):
+        assert isinstance(FeatureSpace().fit(X).transform(X), np.ndarray)
+    assert isinstance(pipe[0].set_output(transform="default").transform(X), np.ndarray)
+    with pytest.raises(ValueError, match="supports transform='default' or 'pandas'"):
+        FeatureSpace().set_output(transform="polars")
 
 
 def test_names_need_a_dataframe():

@@ -173,6 +173,10 @@ def test_cost_errors(mixed):
     bad.loc[0, "income"] = np.nan
     with pytest.raises(ValueError, match="X contains missing"):
         recourse_cost(bad, mixed)
+    bad.loc[0, "income"] = np.inf  # infinity is not "not found"
+    for X, X_cf in ((mixed, bad), (bad, mixed)):
+        with pytest.raises(ValueError, match=r"infinity.*'income'|'income' holds infinity"):
+            recourse_cost(X, X_cf)
     fs = FeatureSpace().fit(mixed[["age", "income"]])
     with pytest.raises(ValueError, match="features"):
         recourse_cost(mixed, mixed, feature_space=fs)

@@ -165,7 +165,13 @@ def _feature_differences(X, Y, space):
             out[:, j] = _as_labels(x) != _as_labels(y)
         else:
             name = _feature_name(X, space, j)
-            out[:, j] = np.abs(_as_float(x, name) - _as_float(y, name)) / space.data_range_[j]
+            xf, yf = _as_float(x, name), _as_float(y, name)
+            if np.isinf(xf).any() or np.isinf(yf).any():
+                raise ValueError(
+                    f"Feature {name!r} holds infinity; rows must be finite, or missing "
+                    "(NaN) for recourse that was not found."
+                )
+            out[:, j] = np.abs(xf - yf) / space.data_range_[j]
     out[_missing_rows(X) | _missing_rows(Y)] = np.nan
     return out
 

@@ -144,6 +144,10 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         self._fit(X, Z, favourable, accepted, rng)
         return self
 
+    def _validate_sampling_params(self):
+        """Parameters set after fit (those ``transform`` reads) are checked too."""
+        BaseEstimator._validate_params(self)
+
     def _immutable_features(self):
         """The features the feature space keeps fixed (subclasses may add some)."""
         return self.immutable_features
@@ -181,6 +185,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             Same container, columns and index as ``X``.
         """
         check_is_fitted(self)
+        self._validate_sampling_params()
         X = check_raw_X(self, X, reset=False)
         fs = self.feature_space_
         fs._check_whole_numbers(X)
@@ -219,6 +224,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             with a MultiIndex (original index, ``sample``).
         """
         check_is_fitted(self)
+        self._validate_sampling_params()
         k = check_positive_integer(n_samples, "n_samples")
         X = check_raw_X(self, X, reset=False)
         self.feature_space_._check_whole_numbers(X)
@@ -344,6 +350,10 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             from sklearn.neighbors import LocalOutlierFactor
 
             ref = self._reference_Z
+            if len(ref) == 1:
+                # LOF needs two rows; a duplicated single row makes exactly that
+                # row (up to rounding) the only inlier
+                ref = np.repeat(ref, 2, axis=0)
             self._lof = LocalOutlierFactor(
                 n_neighbors=min(5, max(1, len(ref) - 1)), novelty=True
             ).fit(ref)

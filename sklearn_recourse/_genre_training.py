@@ -284,9 +284,14 @@ def _draw(logits, allowed, temperature, uniform):
     ``torch.multinomial`` for thousands of short rows).
     """
     logits = logits.masked_fill(~torch.as_tensor(allowed), -torch.inf)
-    if np.isinf(temperature):
+    if temperature > torch.finfo(logits.dtype).max:  # inf, or inf in the logits' dtype
         return logits.argmax(dim=1).numpy()
-    cumulative = torch.softmax(logits * temperature, dim=1).cumsum(dim=1)
+    scaled = logits * temperature
+    if torch.isinf(scaled[torch.as_tensor(allowed)]).any():
+        # a temperature so large the product overflows: shift by the row
+        # maximum first (the same softmax), so the most likely bin wins
+        scaled = (logits - logits.max(dim=1, keepdim=True).values) * temperature
+    cumulative = torch.softmax(scaled, dim=1).cumsum(dim=1)
     uniform = torch.as_tensor(uniform, dtype=cumulative.dtype)[:, None]
     u = (uniform * cumulative[:, -1:]).clamp_min(1e-30)
     k = (cumulative < u).sum(dim=1)

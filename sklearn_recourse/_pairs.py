@@ -13,6 +13,10 @@ import numpy as np
 
 from ._nearest_neighbor import _constrained_columns
 
+# neighbours (source rows x neighbours asked for) per k-NN query: about 16 MB
+# per float array, whatever the number of sources and the size of D_h^+
+_CHUNK_ELEMENTS = 2_000_000
+
 
 def pair_distribution(feature_space, Z_source, Z_target, *, lam, top_k):
     """Top-``top_k`` partners of each source row and their Q probabilities.
@@ -51,7 +55,10 @@ def pair_distribution(feature_space, Z_source, Z_target, *, lam, top_k):
     emb_source = fs.cost_embedding(Z_source)
     emb_target = fs.cost_embedding(Z_target)
     checked = np.asarray(_constrained_columns(fs, Z_target), dtype=int)
-    low, high = fs.bounds_for(Z_source) if checked.size else (None, None)
+    if checked.size:
+        low, high = fs.bounds_for(Z_source)
+        low_checked, high_checked = low[:, checked], high[:, checked]
+        target_checked = Z_target[:, checked]
     for g in np.unique(source_groups):
         rows = np.flatnonzero(source_groups == g)
         pool = np.flatnonzero(target_groups == g)
@@ -62,22 +69,29 @@ def pair_distribution(feature_space, Z_source, Z_target, *, lam, top_k):
         # ask for twice as many, then for the whole group where that was not enough
         n_query = min(pool.size, k if not checked.size else 2 * k)
         while rows.size:
-            dist, nearest = index.kneighbors(emb_source[rows], n_neighbors=n_query)
-            found = pool[nearest]
-            ok = np.ones(found.shape, dtype=bool)
-            if checked.size:
-                values = Z_target[found][:, :, checked]
-                ok = np.all(
-                    (values >= low[rows, None][:, :, checked] - 1e-12)
-                    & (values <= high[rows, None][:, :, checked] + 1e-12),
-                    axis=2,
-                )
-            enough = (ok.sum(axis=1) >= k) | (n_query == pool.size)
-            for i in np.flatnonzero(enough):
-                keep = np.flatnonzero(ok[i])[:k]
-                partners[rows[i], : keep.size] = found[i, keep]
-                costs[rows[i], : keep.size] = dist[i, keep]
-            rows = rows[~enough]
+            # sources in chunks, so memory stays bounded however many neighbours
+            # are asked for (the whole group, in the second round)
+            chunk = max(1, _CHUNK_ELEMENTS // n_query)
+            short = []
+            for start in range(0, rows.size, chunk):
+                part = rows[start : start + chunk]
+                dist, nearest = index.kneighbors(emb_source[part], n_neighbors=n_query)
+                found = pool[nearest]
+                ok = np.ones(found.shape, dtype=bool)
+                if checked.size:
+                    values = target_checked[found]  # (part, n_query, constrained columns)
+                    ok = np.all(
+                        (values >= low_checked[part, None] - 1e-12)
+                        & (values <= high_checked[part, None] + 1e-12),
+                        axis=2,
+                    )
+                enough = (ok.sum(axis=1) >= k) | (n_query == pool.size)
+                for i in np.flatnonzero(enough):
+                    keep = np.flatnonzero(ok[i])[:k]
+                    partners[part[i], : keep.size] = found[i, keep]
+                    costs[part[i], : keep.size] = dist[i, keep]
+                short.append(part[~enough])
+            rows = np.concatenate(short)
             n_query = pool.size
     # exp(-lam * c) normalised; shifting by the row minimum avoids underflow
     shifted = costs - np.where(np.isfinite(costs[:, :1]), costs[:, :1], 0.0)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.datasets import make_moons
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -65,8 +66,13 @@ def _brute_force_q(fs, Z_neg, Z_pos, lam, top_k):
     return out
 
 
+@pytest.mark.parametrize("chunk_elements", [None, 50])
 @pytest.mark.parametrize("top_k", [1, 5, 1000])
-def test_pair_distribution_equals_brute_force_q(top_k):
+def test_pair_distribution_equals_brute_force_q(top_k, chunk_elements, monkeypatch):
+    if chunk_elements is not None:  # a few sources per k-NN query: the same Q
+        import sklearn_recourse._pairs as pairs
+
+        monkeypatch.setattr(pairs, "_CHUNK_ELEMENTS", chunk_elements)
     rng = np.random.RandomState(0)
     X = pd.DataFrame(
         {
@@ -526,3 +532,64 @@ def test_bin_draws_follow_the_tempered_softmax_over_allowed_bins():
     assert np.mean(k == 3) == pytest.approx(16 / 29, abs=0.02)
     k = _draw(logits[:10000], allowed[:10000], np.inf, None)
     assert (k == 3).all()
+    # finite temperatures so large that the products overflow (in float32, or
+    # the temperature itself) behave as infinity, not as NaN probabilities
+    for huge in (1e37, 1e39, 1e300):
+        k = _draw(logits[:10000], allowed[:10000], huge, rng.random(10000))
+        assert (k == 3).all(), huge
+
+
+def test_sampling_parameters_set_after_fit_are_checked(fitted, compas):
+    test = compas[2].iloc[:5]
+    for params, match in (
+        ({"n_samples": 0}, "n_samples"),
+        ({"selection": "bogus"}, "selection"),
+        ({"temperature": -1.0}, "temperature"),
+    ):
+        saved = fitted.get_params()
+        fitted.set_params(**params)
+        try:
+            with pytest.raises(ValueError, match=match):
+                fitted.transform(test)
+            with pytest.raises(ValueError, match=match):
+                fitted.sample(test, n_samples=2)
+        finally:
+            fitted.set_params(**{k: saved[k] for k in params})
+    assert fitted.transform(test).shape == test.shape
+
+
+def test_a_classifier_accepting_one_training_row():
+    # D_h^+ and the plausibility reference set are one row: LOF needs two
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2))
+    s = X.sum(axis=1)
+    top = np.sort(s)
+    clf = _Threshold((top[-1] + top[-2]) / 2).fit(X, None)
+    y = (s >= top[-3]).astype(int)
+    gen = GenReRecourse(clf, random_state=0, **{**FAST, "max_epochs": 3}).fit(X, y)
+    accepted = X[np.argmax(s)]
+    lof = gen._plausibility_model()
+    np.testing.assert_array_equal(lof.predict(gen.feature_space_.transform(
+        np.vstack([accepted, accepted + 0.1]))), [1, -1])
+    X_cf = gen.transform(X[:10])
+    assert gen.found_.any()
+    np.testing.assert_allclose(X_cf[gen.found_], np.repeat(accepted[None], gen.found_.sum(), 0))
+    assert np.isfinite(gen.score(X))
+
+
+class _Threshold(ClassifierMixin, BaseEstimator):
+    """Accepts the rows whose feature sum exceeds t (fitted as it is)."""
+
+    def __init__(self, t=0.0):
+        self.t = t
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict_proba(self, X):
+        p = 1 / (1 + np.exp(-20 * (np.asarray(X, dtype=float).sum(axis=1) - self.t)))
+        return np.c_[1 - p, p]
+
+    def predict(self, X):
+        return (self.predict_proba(X)[:, 1] > 0.5).astype(int)

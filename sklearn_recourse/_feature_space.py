@@ -442,7 +442,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         # get_indexer marks unknown values -1 (pd.Categorical warns on them in pandas 3)
         codes = pd.Index(cats, dtype=object).get_indexer(np.asarray(values, dtype=object))
         if (codes < 0).any():
-            # as the values are (repr), so that 1 and '1' are told apart
+            # the values themselves, shown with repr, so that 1 and "1" are told apart
             unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0].tolist()), key=str)
             name = self._names(np.arange(self.n_features_in_) == j)[0]
             raise ValueError(

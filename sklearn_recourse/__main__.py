@@ -47,12 +47,13 @@ def _name_list(parser, text, option):
 
 def _check_param_names(parser, estimator, params, option):
     """Unknown parameter names are a one-line error before any work is done."""
-    unknown = sorted(set(params) - set(estimator.get_params(deep=False)))
+    known = sorted(estimator.get_params(deep=False))
+    unknown = sorted(set(params) - set(known))
     if unknown:
         parser.exit(
             2,
             f"error: {option}: {type(estimator).__name__} has no parameter(s) {unknown}; "
-            f"its parameters are {sorted(estimator.get_params(deep=False))}\n",
+            f"its parameters are {known}\n",
         )
 
 

@@ -23,8 +23,8 @@ from ._validation import (
     check_binary_target,
     check_desired_class,
     check_positive_integer,
-    fit_or_reset,
     check_raw_X,
+    fit_or_reset,
     is_dataframe,
     take_rows,
 )

@@ -230,7 +230,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.data_range_ = np.full(n, np.nan)
         self.integer_ = np.zeros(n, dtype=bool)
         self._data_max = np.full(n, np.nan)
-        self._dtype_limits = {}
+        dtype_limits = {}  # integer columns: what decoding can cast back to
         for j in range(n):
             values, dtype = self._column(X, j)
             if self.categorical_[j]:
@@ -255,15 +255,15 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 self.integer_[j] = kind in "iu" or (
                     kind == "O" and bool(np.all(numeric == np.round(numeric)))
                 )
-                if kind in "iu":  # decoding casts back to this dtype
+                if kind in "iu":
                     own = dtype if dtype is not None else values.dtype
                     info = np.iinfo(getattr(own, "numpy_dtype", own))
-                    self._dtype_limits[j] = (float(info.min), float(info.max), str(own))
-        self._fit_bounds(names)
+                    dtype_limits[j] = (float(info.min), float(info.max), str(own))
+        self._fit_bounds(names, dtype_limits)
         self._build_columns()
         return self
 
-    def _fit_bounds(self, names):
+    def _fit_bounds(self, names, dtype_limits):
         n = self.n_features_in_
         low = np.where(self.categorical_, np.nan, self.data_min_)
         # the training maximum: a constant feature's range is 1 only for scaling
@@ -291,8 +291,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                         f"{value!r}."
                     )
                 (low if end == "low" else high)[j] = float(value)
-            if j in self._dtype_limits:
-                dmin, dmax, dname = self._dtype_limits[j]
+            if j in dtype_limits:
+                dmin, dmax, dname = dtype_limits[j]
                 if low[j] < dmin or high[j] > dmax:
                     raise ValueError(
                         f"feature_bounds[{key!r}] = {bound!r} lies outside what the "

@@ -283,11 +283,12 @@ def _draw(logits, allowed, temperature, uniform):
     Inverse-CDF sampling with the row's ``uniform`` in [0, 1) (cheaper than
     ``torch.multinomial`` for thousands of short rows).
     """
-    logits = logits.masked_fill(~torch.as_tensor(allowed), -torch.inf)
+    allowed_t = torch.as_tensor(allowed)
+    logits = logits.masked_fill(~allowed_t, -torch.inf)
     if temperature > torch.finfo(logits.dtype).max:  # inf, or inf in the logits' dtype
         return logits.argmax(dim=1).numpy()
     scaled = logits * temperature
-    if torch.isinf(scaled[torch.as_tensor(allowed)]).any():
+    if torch.isinf(scaled[allowed_t]).any():
         # a temperature so large the product overflows: shift by the row
         # maximum first (the same softmax), so the most likely bin wins
         scaled = (logits - logits.max(dim=1, keepdim=True).values) * temperature

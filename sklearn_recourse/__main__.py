@@ -238,7 +238,12 @@ def main(argv=None):
             )
         except (ValueError, FileNotFoundError) as exc:
             parser.exit(2, f"error: {exc}\n")
-        stem = f"{args.dataset}_seed{'-'.join(map(str, seeds))}"
+        # every option that changes the figures is in the name, so runs do not overwrite
+        stem = f"{args.dataset}_{'-'.join(methods)}_seed{'-'.join(map(str, seeds))}"
+        if args.n_test != 200:
+            stem += f"_n{args.n_test}"
+        if args.sampling_seeds:
+            stem += f"_sampling{args.sampling_seeds}"
         if args.sweep_lam:
             stem += "_lam-sweep"
         for name, value in args.genre_param:

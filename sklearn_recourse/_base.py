@@ -185,8 +185,13 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             Same container, columns and index as ``X``.
         """
         check_is_fitted(self)
-        self._validate_sampling_params()
         X = check_raw_X(self, X, reset=False)
+        X_cf, self.found_ = self._recourse(X)
+        return X_cf
+
+    def _recourse(self, X):
+        """Recourse of validated rows and its found mask, leaving ``found_`` alone."""
+        self._validate_sampling_params()
         fs = self.feature_space_
         fs._check_whole_numbers(X)
         Z = fs.transform(X)
@@ -200,8 +205,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             cand, ok = self._enforce(X_rej, Z[rejected], cand, ok)
             Z_cf[rejected] = cand
             found[rejected] = ok
-        self.found_ = found
-        return self._assemble(X, Z, Z_cf, found)
+        return self._assemble(X, Z, Z_cf, found), found
 
     def sample(self, X, n_samples=10):
         """Several recourse candidates per row.
@@ -333,7 +337,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         if rejected.size == 0:
             return 2.0
         X_rej = take_rows(X, rejected)
-        X_cf = self.transform(X_rej)
+        X_cf, _ = self._recourse(X_rej)  # score does not overwrite transform's found_
         return float(
             recourse_score(
                 X_rej,

@@ -548,8 +548,7 @@ decreasing_features, feature_bounds
         X_aff = take_rows(X, affected)
         Z = fs.transform(X_aff)
         values, _ = fs._column(X_aff, self._sensitive)
-        X_cf = self.transform(X_aff)
-        found = self.found_
+        X_cf, found = self._recourse(X_aff)
         gower = np.full(len(affected), np.nan)
         if found.any():
             gower[found] = gower_distance(

@@ -122,8 +122,9 @@ class GenReRecourse(BaseRecourseGenerator):
     max_epochs : int, default=60
         Epochs at most; each draws a new partner for every source.
     validation_fraction : float in [0, 1), default=0.1
-        Share of D_h^- held out for early stopping (0 monitors the training
-        loss).
+        Share of D_h^- held out for early stopping (0, or a share that
+        rounds to no source row, monitors the training loss and leaves
+        ``validation_loss_curve_`` empty).
     n_iter_no_change : int or None, default=8
         Stop after this many epochs without an improvement of ``tol``;
         None trains ``max_epochs``.

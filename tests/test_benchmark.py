@@ -17,10 +17,10 @@ def test_same_seed_same_table_and_files(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "| compas | nnr |" in printed and "Score" in printed
     assert main(args + ["--output-dir", str(tmp_path / "b")]) == 0
-    first = json.loads((tmp_path / "a" / "compas_seed0.json").read_text())
-    second = json.loads((tmp_path / "b" / "compas_seed0.json").read_text())
+    first = json.loads((tmp_path / "a" / "compas_nnr-nnr_accepted_seed0_n40.json").read_text())
+    second = json.loads((tmp_path / "b" / "compas_nnr-nnr_accepted_seed0_n40.json").read_text())
     assert first["quality"] == second["quality"]
-    assert (tmp_path / "a" / "compas_seed0.md").read_text().startswith("| dataset | method |")
+    assert (tmp_path / "a" / "compas_nnr-nnr_accepted_seed0_n40.md").read_text().startswith("| dataset | method |")
     rows = {r["method"]: r for r in first["quality"]}
     for row in rows.values():
         assert 0 <= row["validity"] <= 1 and 0 <= row["lof"] <= 1
@@ -28,6 +28,12 @@ def test_same_seed_same_table_and_files(tmp_path, capsys):
         assert row["immutables_kept"] == 1.0
     # accepted-only candidates are closer than confident, labelled ones
     assert rows["nnr_accepted"]["cost"] <= rows["nnr"]["cost"]
+    # a run with other methods writes other files
+    assert main(["benchmark", "--methods", "nnr", "--n-test", "40", "--quiet",
+                 "--output-dir", str(tmp_path / "a")]) == 0
+    assert (tmp_path / "a" / "compas_nnr_seed0_n40.json").exists()
+    again = json.loads((tmp_path / "a" / "compas_nnr-nnr_accepted_seed0_n40.json").read_text())
+    assert again["quality"] == first["quality"]
 
 
 def test_other_seed_changes_the_protocol():

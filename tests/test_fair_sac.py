@@ -180,7 +180,9 @@ def test_units_actions_and_report(fitted, data):
         assert list(actions.columns) == ["income", "hours", "job"]
         assert len(actions) == unit["n_kept_actions"]
         assert (actions["hours"] >= 0).all()
+    fitted.transform(X.iloc[:3])
     report = fitted.fairness_report(X)
+    assert fitted.found_.shape == (3,)  # the report leaves transform's found_ alone
     assert set(report.index) == {"a", "b"}
     assert set(report.columns) >= {"n_affected", "effectiveness", "n_phi", "mean_gower", "asr", "pd"}
     fitted.transform(X)

@@ -257,6 +257,14 @@ def test_score_is_the_spec_score(compas):
     assert gen.score(test[clf.predict(test) == 1]) == 2.0
 
 
+def test_score_leaves_found_of_the_last_transform(compas):
+    X, y, test, clf, categorical = compas
+    gen = _fit(NearestNeighborRecourse, compas)
+    gen.transform(test.iloc[:7])
+    gen.score(test)
+    assert gen.found_.shape == (7,)
+
+
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_bad_input_gives_clear_errors(cls, compas):
     X, y, test, clf, categorical = compas

@@ -19,6 +19,40 @@ Without user rows every problem separates per feature and has a closed form
 import numpy as np
 
 _TIE_BREAK = 1e-5
+_HIGHS_BANNER_SILENCED = False
+
+
+def _silence_highs_banner():
+    """Let HiGHS print its once-per-process copyright banner to /dev/null.
+
+    highspy writes the banner straight to file descriptor 1 when the first
+    solver object is created, before any option (cvxpy's ``verbose=False``
+    included) applies, so a library call would otherwise print to the
+    user's stdout. One throwaway object is created with fd 1 redirected.
+    """
+    global _HIGHS_BANNER_SILENCED
+    if _HIGHS_BANNER_SILENCED:
+        return
+    _HIGHS_BANNER_SILENCED = True
+    import os
+    import sys
+
+    try:
+        import highspy
+    except ImportError:  # cvxpy will report the missing solver
+        return
+    try:
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    except (OSError, ValueError):  # no usable fd 1: nothing to protect
+        return
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(null)
 
 
 class InfeasibleActionSetError(ValueError):
@@ -201,6 +235,7 @@ class ActionSet:
                     solver=cp.CLARABEL, tol_gap_abs=1e-10, tol_gap_rel=1e-10, tol_feas=1e-10
                 )
             else:
+                _silence_highs_banner()
                 problem.solve(solver=cp.HIGHS)
         except cp.error.SolverError as exc:
             raise RuntimeError(f"The {kind} problem over the action set failed: {exc}") from exc

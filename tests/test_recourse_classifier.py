@@ -86,6 +86,22 @@ def test_zero_gradient_leaves_a_feature_unchanged_on_both_paths():
     np.testing.assert_allclose(general.steepest(G, low, high), expected, atol=1e-6)
 
 
+def test_the_lp_prints_nothing_to_stdout():
+    # HiGHS prints a banner on the first solver object of a process: run a fresh one
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from sklearn_recourse._action_set import ActionSet\n"
+        "s = ActionSet(np.full(2, -1.0), np.full(2, 1.0), np.array([[1.0, 1.0]]), np.array([1.0]))\n"
+        "low, high = s.row_box()\n"
+        "s.steepest(np.ones((3, 2)), np.broadcast_to(low, (3, 2)), np.broadcast_to(high, (3, 2)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == ""
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_closed_form_projection_and_cheapest_equal_cvxpy(seed):
     rng = np.random.default_rng(seed)

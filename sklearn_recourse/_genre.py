@@ -383,6 +383,9 @@ class GenReRecourse(BaseRecourseGenerator):
             rows = np.sort(rng.choice(len(rows), _LABEL_ROWS, replace=False))
         self._label_index = NearestNeighbors(algorithm="brute").fit(fs.cost_embedding(Z[rows]))
         self._label_favourable = np.asarray(favourable, dtype=float)[rows]
+        # the selection's LOF is fitted here rather than on the first transform,
+        # which would otherwise pay for it (0.5 s on Adult, 2.6 ms per row of 200)
+        self._plausibility_model()
 
     # -------------------------------------------------------------- tokens
     def _tokens(self, Z):

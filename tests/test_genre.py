@@ -313,7 +313,11 @@ def test_same_seed_same_model_and_recourse(compas):
     a = GenReRecourse(clf, **kwargs).fit(X, y)
     b = GenReRecourse(clf, **kwargs).fit(X, y)
     assert a.loss_curve_ == b.loss_curve_
+    # fit, not the first transform, pays for the selection's LOF
+    lof = a._lof
+    assert lof is not None
     pd.testing.assert_frame_equal(a.transform(test), b.transform(test))
+    assert a._lof is lof
     # torch's global random state is left alone
     state = torch.random.get_rng_state()
     GenReRecourse(clf, **kwargs).fit(X, y)

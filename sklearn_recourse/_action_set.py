@@ -28,7 +28,8 @@ def _silence_highs_banner():
     highspy writes the banner straight to file descriptor 1 when the first
     solver object is created, before any option (cvxpy's ``verbose=False``
     included) applies, so a library call would otherwise print to the
-    user's stdout. One throwaway object is created with fd 1 redirected.
+    user's stdout. One throwaway object is created with fd 1 redirected
+    (for that instant, output of other threads to fd 1 is dropped too).
     """
     global _HIGHS_BANNER_SILENCED
     if _HIGHS_BANNER_SILENCED:
@@ -42,7 +43,8 @@ def _silence_highs_banner():
     except ImportError:  # cvxpy will report the missing solver
         return
     try:
-        sys.stdout.flush()
+        if sys.stdout is not None:
+            sys.stdout.flush()
         saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
     except (OSError, ValueError):  # no usable fd 1: nothing to protect
         return

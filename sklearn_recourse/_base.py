@@ -192,10 +192,7 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
     def _recourse(self, X):
         """Recourse of validated rows and its found mask, leaving ``found_`` alone."""
         self._validate_sampling_params()
-        fs = self.feature_space_
-        fs._check_whole_numbers(X)
-        Z = fs.transform(X)
-        accepted = self._accepts(X)
+        Z, accepted = self._encoded(X)
         Z_cf = Z.copy()
         found = accepted.copy()
         rejected = np.flatnonzero(~accepted)
@@ -206,6 +203,12 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
             Z_cf[rejected] = cand
             found[rejected] = ok
         return self._assemble(X, Z, Z_cf, found), found
+
+    def _encoded(self, X):
+        """Validated raw rows ``X`` encoded, and whether the classifier accepts each."""
+        fs = self.feature_space_
+        fs._check_whole_numbers(X)
+        return fs.transform(X), self._accepts(X)
 
     def sample(self, X, n_samples=10):
         """Several recourse candidates per row.
@@ -231,10 +234,8 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         self._validate_sampling_params()
         k = check_positive_integer(n_samples, "n_samples")
         X = check_raw_X(self, X, reset=False)
-        self.feature_space_._check_whole_numbers(X)
         n = X.shape[0]
-        Z = self.feature_space_.transform(X)
-        accepted = self._accepts(X)
+        Z, accepted = self._encoded(X)
         Z_cf = np.repeat(Z[:, None, :], k, axis=1)
         found = np.repeat(accepted[:, None], k, axis=1)
         rejected = np.flatnonzero(~accepted)

@@ -467,6 +467,10 @@ class GenReRecourse(BaseRecourseGenerator):
         per_row = cand.shape[1]  # 2 * n_samples with bin_value="both"
         flat = cand.reshape(n * per_row, -1)
         rows = np.repeat(np.arange(n), per_row)
+        # a row's identical draws are judged once: the model's conditional is
+        # peaked (Adult's 10 draws per row hold about 6 distinct, COMPAS's 3-4)
+        first, back = _distinct_rows(np.column_stack([rows, flat]))
+        flat, rows = flat[first], rows[first]
         decoded = self._decode(take_rows(X, rows), Z[rows], flat)
         accepted = self._accepts(decoded)
         proba = favourable_probability(self.classifier_, decoded, self.desired_class)
@@ -479,17 +483,22 @@ class GenReRecourse(BaseRecourseGenerator):
             inlier = np.zeros(len(flat), dtype=bool)
             validity = proba
             if accepted.any():
-                inlier[accepted] = self._plausibility_model().predict(flat[accepted]) == 1
+                # LOF and label rate depend on the candidate alone, and rows
+                # with the same immutable values often draw the same ones
+                distinct, same = _distinct_rows(flat[accepted])
+                candidates = flat[accepted][distinct]
+                inlier[accepted] = (self._plausibility_model().predict(candidates) == 1)[same]
                 if self.label_weight > 0:
-                    w, rate = self.label_weight, self._label_rate(flat[accepted])
+                    w, rate = self.label_weight, self._label_rate(candidates)[same]
                     validity = proba.copy()
                     validity[accepted] = (1 - w) * proba[accepted] + w * rate
             utility = validity + inlier - cost / d
-        utility = np.where(accepted, utility, -np.inf).reshape(n, per_row)
-        # the n_samples best (of 2 * n_samples variants with bin_value="both")
+        utility = np.where(accepted, utility, -np.inf)[back].reshape(n, per_row)
+        # the n_samples best (of 2 * n_samples variants with bin_value="both");
+        # a stable sort keeps the draw order among equals, duplicates included
         order = np.argsort(-utility, axis=1, kind="stable")[:, :n_samples]
         cand = np.take_along_axis(cand, order[:, :, None], axis=1)
-        ok = np.take_along_axis(accepted.reshape(n, per_row), order, axis=1)
+        ok = np.take_along_axis(accepted[back].reshape(n, per_row), order, axis=1)
         return cand, ok
 
     def _label_rate(self, Z):
@@ -528,3 +537,10 @@ class GenReRecourse(BaseRecourseGenerator):
         """Candidates best first; ``rng`` is unused so that ``sample`` and
         ``transform`` draw alike."""
         return self._ranked(X, Z, n_samples, self._sampling_seed())
+
+
+def _distinct_rows(A):
+    """Index of the first occurrence of each distinct row of ``A``, and for
+    every row the position of its copy among them: ``A[first][back] == A``."""
+    _, first, back = np.unique(A, axis=0, return_index=True, return_inverse=True)
+    return first, back.reshape(-1)

@@ -1,5 +1,6 @@
 """GenRe: pair distribution, loss, sampling and the estimator on real data."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -460,6 +461,33 @@ def test_recourse_of_a_row_does_not_depend_on_the_batch(fitted, compas, monkeypa
         pd.testing.assert_frame_equal(fitted.transform(test.iloc[[i]]), full.iloc[[i]])
     monkeypatch.setattr(genre_module, "_CHUNK_CANDIDATES", 30)  # 3 rows per chunk
     pd.testing.assert_frame_equal(fitted.transform(test), full)
+
+
+@pytest.mark.parametrize("selection", ["score", "probability", "cost"])
+def test_identical_draws_are_judged_once_with_the_same_ranking(
+    fitted, compas, monkeypatch, selection
+):
+    import sklearn_recourse._genre as genre_module
+
+    gen = copy.deepcopy(fitted).set_params(selection=selection)
+    test = compas[2].iloc[:40]
+    judged = []
+    probability = genre_module.favourable_probability
+    monkeypatch.setattr(
+        genre_module,
+        "favourable_probability",
+        lambda clf, X, *args, **kw: judged.append(len(X)) or probability(clf, X, *args, **kw),
+    )
+    X_cf, samples = gen.transform(test), gen.sample(test, 10)
+    rejected = np.flatnonzero(fitted.classifier_.predict(test) == 0)
+    Z = fitted.feature_space_.transform(test.iloc[rejected])
+    draws = fitted._draw(Z, 10, fitted._sampling_seed())
+    distinct = sum(len(np.unique(row, axis=0)) for row in draws)
+    assert judged == [distinct, distinct] and distinct < 0.8 * draws[:, :, 0].size
+    # judging every draw, duplicates included, ranks the same
+    monkeypatch.setattr(genre_module, "_distinct_rows", lambda A: (np.arange(len(A)),) * 2)
+    pd.testing.assert_frame_equal(gen.transform(test), X_cf)
+    pd.testing.assert_frame_equal(gen.sample(test, 10), samples)
 
 
 def test_rows_in_chunks_are_all_feasible(fitted, compas, monkeypatch):

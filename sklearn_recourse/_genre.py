@@ -485,8 +485,9 @@ class GenReRecourse(BaseRecourseGenerator):
             if accepted.any():
                 # LOF and label rate depend on the candidate alone, and rows
                 # with the same immutable values often draw the same ones
-                distinct, same = _distinct_rows(flat[accepted])
-                candidates = flat[accepted][distinct]
+                kept = flat[accepted]
+                distinct, same = _distinct_rows(kept)
+                candidates = kept[distinct]
                 inlier[accepted] = (self._plausibility_model().predict(candidates) == 1)[same]
                 if self.label_weight > 0:
                     w, rate = self.label_weight, self._label_rate(candidates)[same]

@@ -45,8 +45,9 @@ def _name_list(parser, text, option):
     return names
 
 
-def _check_param_names(parser, estimator, params, option):
-    """Unknown parameter names are a one-line error before any work is done."""
+def _check_param_names(parser, estimator, params, option, reserved=None):
+    """Unknown parameter names, and names the command sets itself (``reserved``:
+    name -> where it comes from), are a one-line error before any work is done."""
     known = sorted(estimator.get_params(deep=False))
     unknown = sorted(set(params) - set(known))
     if unknown:
@@ -55,6 +56,34 @@ def _check_param_names(parser, estimator, params, option):
             f"error: {option}: {type(estimator).__name__} has no parameter(s) {unknown}; "
             f"its parameters are {known}\n",
         )
+    taken = sorted(set(params) & set(reserved or {}))
+    if taken:
+        parser.exit(
+            2,
+            f"error: {option}: the command sets "
+            + ", ".join(f"{name} (from {reserved[name]})" for name in taken)
+            + "; leave it out of "
+            + option
+            + "\n",
+        )
+
+
+def _check_choices(parser, given, allowed, what):
+    """Names outside ``allowed`` are a one-line error before any work is done."""
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        parser.exit(2, f"error: unknown {what} {unknown}; choose from {sorted(allowed)}\n")
+
+
+def _sampling_methods(methods):
+    """The registered methods among ``methods`` whose generator has a ``sampling_seed``."""
+    from ._benchmark import _METHODS
+
+    return [
+        m
+        for m in methods
+        if m in _METHODS and "sampling_seed" in _METHODS[m][0](None, [], [], 0).get_params()
+    ]
 
 
 def _check_output_dir(parser, path):
@@ -223,6 +252,14 @@ def main(argv=None):
             if args.sweep_lam and "lam" in extra:
                 parser.exit(2, "error: --sweep-lam sets lam; leave lam out of --genre-param\n")
             params = {"genre": [{**extra, "lam": lam} for lam in args.sweep_lam or []] or [extra]}
+        if args.plot and not args.sweep_lam:
+            parser.exit(2, "error: --plot draws the lam sweep; it needs --sweep-lam\n")
+        if args.sampling_seeds and not _sampling_methods(methods):
+            parser.exit(
+                2,
+                f"error: --sampling-seeds redraws the recourse of sampling methods "
+                f"(genre); none of {methods} samples\n",
+            )
         sampling_seeds = range(args.sampling_seeds) if args.sampling_seeds else None
         _check_output_dir(parser, args.output_dir)
         try:
@@ -262,10 +299,19 @@ def main(argv=None):
         from ._recourse_classifier import RecourseClassifier
 
         names = _name_list(parser, args.datasets, "--datasets")
-        unknown = sorted(set(names) - set(rcb.DATASETS))
-        if unknown:
-            parser.exit(2, f"error: unknown dataset(s) {unknown}; choose from {sorted(rcb.DATASETS)}\n")
-        _check_param_names(parser, RecourseClassifier(), dict(args.param), "--param")
+        _check_choices(parser, names, rcb.DATASETS, "dataset(s)")
+        _check_param_names(
+            parser,
+            RecourseClassifier(),
+            dict(args.param),
+            "--param",
+            reserved={
+                "lam": "--lams",
+                "random_state": "--seeds",
+                "actionable_features": "the dataset",
+                "increasing_features": "the dataset",
+            },
+        )
         _check_output_dir(parser, args.output_dir)
         try:
             results = rcb.run(
@@ -296,12 +342,30 @@ def main(argv=None):
         from ._fair_sac import FairSACRecourse
 
         names = _name_list(parser, args.settings, "--settings")
-        unknown = sorted(set(names) - set(fb.SETTINGS))
-        if unknown:
-            parser.exit(2, f"error: unknown setting(s) {unknown}; choose from {sorted(fb.SETTINGS)}\n")
+        _check_choices(parser, names, fb.SETTINGS, "setting(s)")
         levels = _name_list(parser, args.levels, "--levels")
         objectives = _name_list(parser, args.objectives, "--objectives")
-        _check_param_names(parser, FairSACRecourse(), dict(args.param), "--param")
+        # checked here, not when the loop reaches them after earlier levels trained
+        for option, given, param in (
+            ("--levels", levels, "fairness"),
+            ("--objectives", objectives, "objective"),
+        ):
+            allowed = FairSACRecourse._parameter_constraints[param][0].options
+            _check_choices(parser, given, allowed, f"{option} value(s)")
+        _check_param_names(
+            parser,
+            FairSACRecourse(),
+            dict(args.param),
+            "--param",
+            reserved={
+                "sensitive_feature": "--settings",
+                "fairness": "--levels",
+                "objective": "--objectives",
+                "random_state": "--seeds",
+                "immutable_features": "the setting",
+                "increasing_features": "the setting",
+            },
+        )
         _check_output_dir(parser, args.output_dir)
         try:
             results = fb.run(

@@ -292,13 +292,25 @@ def run_benchmark(
 def summarize(results):
     """Mean (and std over seeds and sampling seeds) per dataset, method and setting."""
     cols = QUALITY + TIMING
-    keys = ["dataset", "method"] + _setting_columns(results)
+    settings = _setting_columns(results)
+    keys = ["dataset", "method"] + settings
+    # a setting may be a list or dict (increasing_features, feature_bounds):
+    # grouped by its repr, as pandas cannot group unhashable values
+    results = results.assign(**{c: results[c].map(_hashable) for c in settings})
     grouped = results.groupby(keys, sort=False, dropna=False)[cols]
     mean = grouped.mean()
     if len(results) > results.groupby(keys, dropna=False).ngroups:
         std = grouped.std(ddof=0).add_suffix("_std")
         mean = mean.join(std)
     return mean.reset_index()
+
+
+def _hashable(value):
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def _setting_columns(results):

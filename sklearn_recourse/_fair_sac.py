@@ -305,8 +305,9 @@ decreasing_features, feature_bounds
             )
         Z_aff = Z[affected]
         codes = self._group_codes(X, affected)
-        if self.fairness != "individual" and codes.max() == 0:
-            if self._group_codes(X, np.arange(X.shape[0])).max() == 0:
+        # codes of a categorical feature index its categories: count distinct ones
+        if self.fairness != "individual" and np.unique(codes).size == 1:
+            if np.unique(self._group_codes(X, np.arange(X.shape[0]))).size == 1:
                 raise ValueError(
                     f"sensitive_feature {self.sensitive_feature!r} takes a single value in "
                     f"X: fairness={self.fairness!r} compares groups and needs at least two "

@@ -77,7 +77,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Features treated as categorical. ``"auto"`` takes the columns whose
         dtype is not numeric (object, string including pandas 3's default
         ``str`` dtype, category) or bool; in an object array, the columns
-        holding non-numbers.
+        holding non-numbers. In this and the lists below a string names a
+        column and an integer is a position, as in scikit-learn's
+        ``ColumnTransformer``, even for a DataFrame whose column labels are
+        integers.
     immutable_features : list of str or int, default=None
         Features a person cannot change (race, sex, ...). Projection copies
         them from the original row.
@@ -89,7 +92,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ``{feature: (low, high)}`` in raw units for continuous features;
         ``None`` for either end means the training minimum or maximum.
         Features not listed are bounded by their training range. A row's own
-        value is always allowed, so leaving a feature unchanged is feasible.
+        value is always allowed, so leaving a feature unchanged is feasible:
+        a row's range is the bounds widened to include its value, so a row
+        outside them may stay or move towards them, never further out.
     categorical_encoding : {"binary", "onehot"}, default="binary"
         ``"onehot"``: one 0/1 column per category. ``"binary"``: a feature
         with two categories is a single 0/1 column (1 = the second of
@@ -230,6 +235,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.data_range_ = np.full(n, np.nan)
         self.integer_ = np.zeros(n, dtype=bool)
         self._data_max = np.full(n, np.nan)
+        self._object_ints = np.zeros(n, dtype=bool)
         dtype_limits = {}  # integer columns: what decoding can cast back to
         for j in range(n):
             values, dtype = self._column(X, j)
@@ -254,6 +260,11 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 # whole numbers in an object array count as integers too
                 self.integer_[j] = kind in "iu" or (
                     kind == "O" and bool(np.all(numeric == np.round(numeric)))
+                )
+                # an object column of Python ints decodes to Python ints again
+                self._object_ints[j] = kind == "O" and all(
+                    isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
+                    for v in values
                 )
                 if kind in "iu":
                     own = dtype if dtype is not None else values.dtype
@@ -481,7 +492,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         dtype = self._array_dtype
         X = np.empty((Z.shape[0], self.n_features_in_), dtype=dtype)
         for j in range(self.n_features_in_):
-            X[:, j] = out[j]
+            X[:, j] = out[j].astype(np.int64).astype(object) if self._object_ints[j] else out[j]
         return X
 
     def _decode_feature(self, Z, j, cols):

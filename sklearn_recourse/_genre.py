@@ -124,7 +124,8 @@ class GenReRecourse(BaseRecourseGenerator):
     validation_fraction : float in [0, 1), default=0.1
         Share of D_h^- held out for early stopping (0, or a share that
         rounds to no source row, monitors the training loss and leaves
-        ``validation_loss_curve_`` empty).
+        ``validation_loss_curve_`` empty; at least one source row is always
+        trained on).
     n_iter_no_change : int or None, default=8
         Stop after this many epochs without an improvement of ``tol``;
         None trains ``max_epochs``.

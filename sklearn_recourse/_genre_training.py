@@ -104,8 +104,9 @@ def train(
 
     n = len(source)
     order = rng.permutation(n)
-    n_val = int(round(validation_fraction * n)) if validation_fraction else 0
-    if n_val and n - n_val >= 1:
+    # at least one source row is trained on
+    n_val = min(int(round(validation_fraction * n)), n - 1) if validation_fraction else 0
+    if n_val >= 1:
         val_rows, train_rows = order[:n_val], order[n_val:]
     else:
         val_rows, train_rows = order[:0], order

@@ -117,7 +117,8 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         paper). ``"training"``: the training range of each actionable feature.
         A dict ``{feature: (low, high)}`` limits the listed features (``None``
         for an end means the training minimum or maximum). A row's own value
-        is always allowed.
+        is always allowed: a row outside the bounds may stay or move towards
+        them, never further out.
     constraints : tuple (A, b) or None, default=None
         Extra rows of Δ: ``A @ change + b >= 0``, where ``change`` is the
         vector of raw-unit changes of the actionable features, in the order of

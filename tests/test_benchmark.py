@@ -2,6 +2,7 @@
 
 import json
 
+import pandas as pd
 import pytest
 
 from sklearn_recourse.__main__ import main
@@ -79,6 +80,26 @@ def test_genre_sampling_seeds_and_lam_sweep(tmp_path):
     assert path.stat().st_size > 1000
 
 
+def test_summary_groups_settings_that_are_lists_or_dicts(tmp_path):
+    from sklearn_recourse._benchmark import QUALITY, TIMING, summarize, write_results
+
+    rows = [
+        {"dataset": "compas", "method": "genre", "seed": seed, "sampling_seed": None,
+         "increasing_features": features, "feature_bounds": {"age": (0, 1)},
+         **{c: float(seed + len(features)) for c in QUALITY + TIMING}}
+        for seed in (0, 1)
+        for features in (["age"], ["age", "priors_count"])
+    ]
+    results = pd.DataFrame(rows)
+    summary = summarize(results)
+    assert len(summary) == 2
+    assert summary["score"].tolist() == [1.5, 2.5]
+    assert summary["increasing_features"].tolist() == ["['age']", "['age', 'priors_count']"]
+    table = write_results(results, tmp_path, "lists")
+    assert "genre increasing_features=['age'] feature_bounds={'age': (0, 1)}" in table
+    assert isinstance(results.loc[0, "increasing_features"], list)  # not modified
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
@@ -101,6 +122,14 @@ def test_genre_sampling_seeds_and_lam_sweep(tmp_path):
         (["fair-recourse", "--param", "foo=1"], "--param: FairSACRecourse has no parameter(s)"),
         (["fair-recourse", "--levels", ","], "--levels needs at least one name"),
         (["fair-recourse", "--n-test", "-1"], "--n-test: expected a positive integer"),
+        (["recourse-classifier", "--param", "lam=0.5"], "the command sets lam (from --lams)"),
+        (["fair-recourse", "--param", "random_state=1"],
+         "the command sets random_state (from --seeds)"),
+        (["fair-recourse", "--levels", "individual,grp"], "unknown --levels value(s) ['grp']"),
+        (["fair-recourse", "--objectives", "EE,XX"], "unknown --objectives value(s) ['XX']"),
+        (["benchmark", "--methods", "nnr", "--sampling-seeds", "3"],
+         "none of ['nnr'] samples"),
+        (["benchmark", "--methods", "genre", "--plot"], "--plot draws the lam sweep"),
     ],
 )
 def test_bad_arguments_fail_before_any_work(argv, message, capsys, monkeypatch):

@@ -265,12 +265,16 @@ def test_clear_errors(data, classifier):
         FairSACRecourse(accept_all, sensitive_feature="group", **FAST).fit(X, y)
 
 
-def test_one_affected_group_warns_and_individual_level_accepts_it(data):
+@pytest.mark.parametrize("accepted_group", ["b", "a"])
+def test_one_affected_group_warns_and_individual_level_accepts_it(data, accepted_group):
     X, y = data
-    # the classifier accepts every row of group "b": the affected rows are all "a"
-    clf = _AcceptGroup("b").fit(X, y)
+    # the classifier accepts every row of one group: the affected rows are all
+    # of the other, whether it is the first category or not
+    clf = _AcceptGroup(accepted_group).fit(X, y)
     with pytest.warns(UserWarning, match="has no disparity to reduce"):
         FairSACRecourse(clf, sensitive_feature="group", fairness="group", **FAST).fit(X, y)
+    if accepted_group == "a":
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         FairSACRecourse(

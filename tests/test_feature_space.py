@@ -804,6 +804,19 @@ def test_object_array_bool_column_is_categorical():
     assert set(D[:, 0]) <= {True, False} and all(isinstance(v, (bool, np.bool_)) for v in D[:, 0])
 
 
+def test_object_array_keeps_python_ints_and_whole_floats_apart():
+    X = np.array([[35, 2.0, "a"], [60, 4.0, "b"], [41, 8.0, "a"]], dtype=object)
+    fs = FeatureSpace().fit(X)
+    assert fs.integer_[0] and fs.integer_[1]  # both whole-valued
+    Z = fs.transform(X)
+    moved = Z.copy()
+    moved[:, :2] = 0.5
+    D = fs.inverse_transform(fs.project(moved, Z))
+    # every cell of a column of ints is an int, of whole floats a float
+    assert [type(v) for v in D[:, 0]] == [int] * 3 and D[:, 0].tolist() == [48, 48, 48]
+    assert [type(v) for v in D[:, 1]] == [float] * 3 and D[:, 1].tolist() == [5.0, 5.0, 5.0]
+
+
 @pytest.mark.parametrize("values", [[0, 0], [2.5, 2.5, 2.5]])
 def test_constant_feature_bounded_by_its_value(values):
     X = pd.DataFrame({"x": values, "y": np.arange(len(values), dtype=float)})

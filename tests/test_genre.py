@@ -625,3 +625,25 @@ class _Threshold(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         return (self.predict_proba(X)[:, 1] > 0.5).astype(int)
+
+
+@pytest.mark.parametrize("fraction, validated", [(0.99, True), (0.5, True), (0.1, False)])
+def test_held_out_share_keeps_a_source_to_train_on(fraction, validated):
+    """A share that rounds to every source holds out all but one, not none;
+    one that rounds to no source monitors the training loss."""
+    from sklearn_recourse._genre_network import RecourseTransformer
+    from sklearn_recourse._genre_training import Bins, train
+
+    rng = np.random.RandomState(0)
+    source, targets = rng.uniform(size=(4, 2)), rng.uniform(size=(6, 2))
+    categorical = np.array([False, False])
+    bins = Bins.from_targets(targets, categorical, np.array([0, 0]), 5)
+    model = RecourseTransformer(categorical, np.array([0, 0]), bins.counts, d_model=8,
+                                n_heads=2, dim_feedforward=8)
+    partners = np.tile(np.arange(3), (4, 1))
+    probabilities = np.full((4, 3), 1 / 3)
+    result = train(model, source, targets, partners, probabilities, bins, learning_rate=1e-3,
+                   batch_size=2, max_epochs=2, validation_fraction=fraction,
+                   n_iter_no_change=None, tol=0.0, rng=np.random.RandomState(0), verbose=0)
+    assert len(result.validation_loss) == (2 if validated else 0)
+    assert len(result.train_loss) == 2

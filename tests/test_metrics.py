@@ -158,6 +158,20 @@ def test_cost_with_category_and_object_dtypes(mixed):
     np.testing.assert_allclose(recourse_cost(X, X_cf, per_row=True), [0, 1, 0, 0])
 
 
+def test_default_space_refuses_a_change_it_has_no_range_for():
+    x = pd.DataFrame({"income": [30000.0], "age": [40.0]})
+    cf = pd.DataFrame({"income": [35000.0], "age": [40.0]})
+    # one row: every feature is constant, and raw units would be a silent answer
+    for metric in (recourse_cost, gower_distance):
+        with pytest.raises(ValueError, match=r"\['income'\] take a single value in X"):
+            metric(x, cf)
+    assert recourse_cost(x, x) == 0.0  # unchanged constant features cost nothing
+    # a space fitted on more rows measures the same change
+    space = FeatureSpace().fit(pd.DataFrame({"income": [20000.0, 70000.0], "age": [20.0, 60.0]}))
+    assert recourse_cost(x, cf, feature_space=space) == pytest.approx(0.1)
+    assert gower_distance(x, cf, feature_space=space) == pytest.approx([0.05])
+
+
 def test_cost_errors(mixed):
     with pytest.raises(ValueError, match="same shape"):
         recourse_cost(mixed, mixed.iloc[:3])

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
@@ -73,6 +73,17 @@ class NearestAcceptedRecourse(BaseEstimator):
             out[rejected[ok]] = self._candidates[idx[ok, 0]]
             out[rejected[~ok]] = np.nan
         return out
+
+
+class DoubleX1(TransformerMixin, BaseEstimator):
+    """Doubles x1, with no inverse_transform."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        return X.assign(x1=X["x1"] * 2.0)
 
 
 def make_data(n=120, seed=0):
@@ -290,6 +301,34 @@ def test_pipeline_ending_with_generator(data):
     asr = make_recourse_scorer("asr", sensitive_feature="group")(pipe, X)
     rejected = pipe[-1].classifier_.predict(X[["x1", "x2"]]) != 1
     assert asr == 1.0 and rejected.any()
+
+
+def test_pipeline_oracle_and_reference_judge_the_scorer_input_rows(data):
+    X, y = data
+    # the generator works on doubled x1; the oracle knows only the input rows
+    double = FunctionTransformer(
+        lambda Z: Z.assign(x1=Z["x1"] * 2.0),
+        inverse_func=lambda Z: Z.assign(x1=Z["x1"] / 2.0),
+        check_inverse=False,
+    )
+    pipe = make_pipeline(double, NearestAcceptedRecourse()).fit(X, y)
+    gen, X_t = pipe[-1], double.transform(X)
+    oracle = make_pipeline(FeatureSpace(), LogisticRegression(C=100.0))
+    oracle.fit(X, (X["x1"] > 0.5).astype(int))
+    rejected = gen.classifier_.predict(X_t) != 1
+    X_cf = double.inverse_transform(gen.transform(X_t[rejected]))
+    expected = validity(oracle, X_cf)
+    assert 0 < expected < 1
+    assert make_recourse_scorer("validity", oracle=oracle)(pipe, X) == expected
+    # the reference is moved to the generator's rows as the recourse is
+    reference = X[X["x1"] > 0.5]
+    plausibility = make_recourse_scorer("plausibility", reference=reference)(pipe, X)
+    X_cf_t, reference_t = gen.transform(X_t[rejected]), double.transform(reference)
+    assert plausibility == lof_plausibility(X_cf_t, reference_t, feature_space=gen.feature_space_)
+    # earlier steps that cannot map recourse back: a clear error, not a wrong answer
+    one_way = make_pipeline(DoubleX1(), NearestAcceptedRecourse()).fit(X, y)
+    with pytest.raises(ValueError, match="no inverse_transform"):
+        make_recourse_scorer("validity", oracle=oracle)(one_way, X)
 
 
 def test_repr_pickle_and_errors(fitted, data):

@@ -149,6 +149,22 @@ def _default_space(X, feature_space, categorical_features, name="X"):
     return FeatureSpace(categorical_features=categorical_features).fit(rows)
 
 
+def _check_default_ranges(X, space, differences):
+    """Refuse a change of a feature that the default space (fitted on ``X``)
+    saw with one value only: it has no range to measure the change in (a
+    single row, or a column constant over ``X``), and raw units would be a
+    silently wrong cost."""
+    constant = ~space.categorical_ & (space._data_max <= space.data_min_)
+    changed = constant & np.any(np.nan_to_num(differences) > 0, axis=0)
+    if changed.any():
+        names = [_feature_name(X, space, j) for j in np.flatnonzero(changed)]
+        raise ValueError(
+            f"Feature(s) {names} take a single value in X, so their change has no "
+            "range to be measured in. Pass feature_space= (a FeatureSpace fitted on "
+            "the training rows, such as a fitted generator's feature_space_)."
+        )
+
+
 def _feature_differences(X, Y, space):
     """Per-row, per-raw-feature change: |x - y| / range, or 1 for a changed category.
 
@@ -207,7 +223,8 @@ def recourse_cost(X, X_cf, *, feature_space=None, categorical_features="auto", p
         Fitted feature space defining the units (ranges, categorical
         features), typically the generator's ``feature_space_``. Default: a
         ``FeatureSpace(categorical_features=categorical_features)`` fitted on
-        ``X``.
+        ``X``; a change of a feature that takes a single value in ``X`` is
+        then refused (it has no range).
     categorical_features : "auto" or list of str or int, default="auto"
         Categorical features of the default feature space; ignored when
         ``feature_space`` is given.
@@ -241,7 +258,10 @@ def recourse_cost(X, X_cf, *, feature_space=None, categorical_features="auto", p
     space = _default_space(X, feature_space, categorical_features)
     if feature_space is not None:
         _check_space(space, X_cf, "X_cf")
-    cost = _feature_differences(X, X_cf, space).sum(axis=1)
+    differences = _feature_differences(X, X_cf, space)
+    if feature_space is None:
+        _check_default_ranges(X, space, differences)
+    cost = differences.sum(axis=1)
     if per_row:
         return cost
     found = ~np.isnan(cost)
@@ -447,6 +467,7 @@ def recourse_score(
     --------
     >>> import numpy as np
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn_recourse import FeatureSpace
     >>> from sklearn_recourse.metrics import recourse_score
     >>> X_train = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0],
     ...                     [0.9, 0.9], [0.8, 1.0], [1.0, 0.8]])
@@ -455,7 +476,8 @@ def recourse_score(
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0]])
     >>> X_cf = np.array([[0.9, 0.9], [1.0, 1.0]])
     >>> recourse_score(X, X_cf, classifier=clf, X_reference=X_train[y_train == 1],
-    ...                n_neighbors=2, return_components=True)
+    ...                feature_space=FeatureSpace().fit(X_train), n_neighbors=2,
+    ...                return_components=True)
     {'cost': 1.4, 'validity': 1.0, 'lof': 1.0, 'score': 1.3}
     """
     X, X_cf = _check_pair(X, X_cf)
@@ -546,7 +568,8 @@ def gower_distance(X, Y, *, feature_space=None, categorical_features="auto"):
         Paired rows, raw units.
     feature_space : FeatureSpace, default=None
         Fitted feature space giving ranges and categorical features. Default:
-        one fitted on the complete rows of ``X``.
+        one fitted on the complete rows of ``X``; a change of a feature that
+        takes a single value in ``X`` is then refused (it has no range).
     categorical_features : "auto" or list of str or int, default="auto"
         Categorical features of the default feature space.
 
@@ -569,4 +592,7 @@ def gower_distance(X, Y, *, feature_space=None, categorical_features="auto"):
     space = _default_space(X, feature_space, categorical_features)
     if feature_space is not None:
         _check_space(space, Y, "Y")
-    return _feature_differences(X, Y, space).mean(axis=1)
+    differences = _feature_differences(X, Y, space)
+    if feature_space is None:
+        _check_default_ranges(X, space, differences)
+    return differences.mean(axis=1)

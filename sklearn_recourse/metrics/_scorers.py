@@ -106,11 +106,20 @@ class _RecourseScorer:
         groups = (
             _sensitive_column(X, self.sensitive_feature) if self.metric in _FAIRNESS else None
         )
+        steps, reference = None, self.reference
         if isinstance(estimator, Pipeline):  # a generator as the last step
-            X = _check_2d(estimator[:-1].transform(X), "X")
+            steps = estimator[:-1]
+            X = _check_2d(steps.transform(X), "X")
             estimator = estimator[-1]
         classifier, desired = self._parts(estimator)
         judge = self.oracle if self.oracle is not None else classifier
+        if steps is not None:
+            # oracle and reference are on the scorer's input rows, the
+            # generator works on the rows the earlier steps output
+            if self.oracle is not None:
+                judge = _JudgeOfInputRows(self.oracle, steps)
+            if reference is not None:
+                reference = _check_2d(steps.transform(reference), "reference")
         rejected = np.asarray(classifier.predict(X)) != desired
         if not rejected.any():
             return _BEST[self.metric]
@@ -131,7 +140,6 @@ class _RecourseScorer:
             )
             return result.asr if metric == "asr" else -result.pd
 
-        reference = self.reference
         if reference is None:
             reference = _take(X, np.asarray(judge.predict(X)) == desired)
             if reference.shape[0] < 2:
@@ -158,6 +166,32 @@ class _RecourseScorer:
         )
 
 
+class _JudgeOfInputRows:
+    """The user's oracle asked about rows that a pipeline's earlier steps
+    output: they are mapped back to the pipeline's input rows first."""
+
+    def __init__(self, oracle, steps):
+        if not hasattr(steps, "inverse_transform"):
+            raise ValueError(
+                "make_recourse_scorer(oracle=...) judges the rows given to the scorer, "
+                "but the steps before the generator in this Pipeline have no "
+                "inverse_transform to map its recourse back to them. Score the "
+                "generator alone on transformed rows, with an oracle fitted on those."
+            )
+        self.oracle, self.steps = oracle, steps
+        if hasattr(oracle, "classes_"):
+            self.classes_ = oracle.classes_
+
+    def predict(self, Z):
+        X = self.steps.inverse_transform(Z)
+        names = getattr(self.oracle, "feature_names_in_", None)
+        if names is not None and not is_dataframe(X):
+            import pandas as pd
+
+            X = pd.DataFrame(X, columns=names)
+        return self.oracle.predict(X)
+
+
 def make_recourse_scorer(
     metric="score",
     *,
@@ -181,7 +215,10 @@ def make_recourse_scorer(
     rows in the container of ``X``, a NaN row when none is found). A
     :class:`~sklearn.pipeline.Pipeline` ending with such a generator is
     scored on the rows its earlier steps output (``sensitive_feature`` is
-    still read from the ``X`` given to the scorer).
+    still read from the ``X`` given to the scorer); ``oracle`` and
+    ``reference`` stay on the rows given to the scorer, the recourse being
+    mapped back with the earlier steps' ``inverse_transform`` before the
+    oracle judges it.
 
     Parameters
     ----------

@@ -5,8 +5,9 @@ circles, an MLP is trained, and every rejected test point is joined to the
 recourse returned by GenReRecourse, WachterRecourse and
 NearestNeighborRecourse (D_h^+). Wachter stops just past the decision
 boundary, often off the data; NNR jumps to the nearest confident favourable
-training point; GenRe samples recourse on the favourable data close to the
-point.
+training point; GenRe samples recourse inside the favourable data, deeper
+than either (a higher L1 cost, shown in each panel's title, for recourse that
+the classifier accepts with a margin and that lies on the data).
 """
 
 import sys

@@ -1,8 +1,8 @@
 """Recourse on 2-D data: each rejected point joined to its counterfactual.
 
 Run: ``python examples/plot_recourse_2d.py [output.png]``. Draws the decision
-regions of an MLP on two moons and, for NearestNeighborRecourse (the three
-variants) and WachterRecourse, a line from every rejected test point to the
+regions of an MLP on two moons and, for NearestNeighborRecourse (two of its
+variants: accepted rows and D_h^+) and WachterRecourse, a line from every rejected test point to the
 recourse returned for it. Wachter stops just past the boundary (cheap, often
 implausible); NNR(D_h^+) lands on confident, labelled favourable data.
 """

@@ -9,8 +9,10 @@ torch from the fitted parameters, so the gradient is exact:
   MinMaxScaler, MaxAbsScaler (without a leading FeatureSpace the raw features
   must all be numeric, categories included);
 - final models: linear classifiers (``coef_``/``intercept_``, probability by
-  the logistic or softmax link), MLPClassifier, and torch-based estimators
-  exposing ``module_`` (skorch's NeuralNetClassifier).
+  the logistic or softmax link; SGDClassifier's one-vs-rest ``log_loss`` and
+  ``modified_huber`` probabilities as it computes them), MLPClassifier, and
+  torch-based estimators exposing ``module_`` (skorch's NeuralNetClassifier).
+  Platt-scaled probabilities (``SVC(probability=True)``) are not modelled.
 
 ``differentiable_probability`` returns None for anything else; callers then
 fall back to finite differences of ``predict_proba``.
@@ -107,6 +109,7 @@ def _favourable_column(model, desired_class):
 
 def _torch_head(model, desired_class):
     import torch
+    from sklearn.linear_model import SGDClassifier
     from sklearn.neural_network import MLPClassifier
 
     where = _favourable_column(model, desired_class)
@@ -132,9 +135,20 @@ def _torch_head(model, desired_class):
 
         return _probability_from_logits(logits, k, n_classes)
     if hasattr(model, "coef_") and hasattr(model, "intercept_") and hasattr(model, "predict"):
+        if getattr(model, "probability", False) is True:
+            return None  # Platt-scaled probabilities (SVC(probability=True)): not modelled
         coef = torch.tensor(np.atleast_2d(model.coef_).T, dtype=torch.float64)
         intercept = torch.tensor(np.atleast_1d(model.intercept_), dtype=torch.float64)
-        return _probability_from_logits(lambda h: h @ coef + intercept, k, n_classes)
+
+        def decision(h):
+            return h @ coef + intercept
+
+        if isinstance(model, SGDClassifier):
+            if model.loss == "modified_huber":
+                return _modified_huber_probability(decision, k, n_classes)
+            if model.loss == "log_loss" and n_classes > 2:
+                return _one_vs_rest_probability(decision, k)
+        return _probability_from_logits(decision, k, n_classes)
     module = getattr(model, "module_", None)
     if isinstance(module, torch.nn.Module):
         module.eval()  # no dropout while differentiating
@@ -164,5 +178,34 @@ def _probability_from_logits(logits, k, n_classes):
             p1 = torch.sigmoid(out[:, 0])
             return p1 if k == 1 else 1.0 - p1
         return torch.softmax(out, dim=1)[:, k]
+
+    return probability
+
+
+def _one_vs_rest_probability(decision, k):
+    """SGDClassifier(loss="log_loss") with three or more classes: one sigmoid
+    per class, normalised to sum to one (not a softmax)."""
+    import torch
+
+    def probability(h):
+        p = torch.sigmoid(decision(h))
+        return p[:, k] / p.sum(dim=1)
+
+    return probability
+
+
+def _modified_huber_probability(decision, k, n_classes):
+    """SGDClassifier(loss="modified_huber"): (clip(d, -1, 1) + 1) / 2, per class
+    normalised when there are three or more (uniform where all are 0)."""
+    import torch
+
+    def probability(h):
+        p = (torch.clamp(decision(h), -1.0, 1.0) + 1.0) / 2.0
+        if n_classes == 2:
+            return p[:, 0] if k == 1 else 1.0 - p[:, 0]
+        total = p.sum(dim=1)
+        zero = total == 0
+        share = p[:, k] / torch.where(zero, torch.ones_like(total), total)
+        return torch.where(zero, torch.full_like(total, 1.0 / n_classes), share)
 
     return probability

@@ -253,6 +253,16 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 numeric = self._to_float(values, j)
                 self.categories_.append(None)
                 lo, hi = numeric.min(), numeric.max()
+                with np.errstate(over="ignore"):
+                    overflows = not np.isfinite(hi - lo)
+                if overflows:
+                    mask = np.zeros(len(self.categorical_), dtype=bool)
+                    mask[j] = True
+                    raise ValueError(
+                        f"Feature {self._names(mask)} spans {lo:g} to {hi:g}, a range that "
+                        "overflows float64, so it cannot be min-max scaled. Rescale it "
+                        "(for example to other units) before fitting."
+                    )
                 self.data_min_[j] = lo
                 self.data_range_[j] = hi - lo if hi > lo else 1.0
                 self._data_max[j] = hi

@@ -76,14 +76,17 @@ def _check_choices(parser, given, allowed, what):
 
 
 def _sampling_methods(methods):
-    """The registered methods among ``methods`` whose generator has a ``sampling_seed``."""
+    """The registered methods among ``methods`` whose generator has a ``sampling_seed``
+    (or that cannot be built without a classifier, so may have one)."""
     from ._benchmark import _METHODS
 
-    return [
-        m
-        for m in methods
-        if m in _METHODS and "sampling_seed" in _METHODS[m][0](None, [], [], 0).get_params()
-    ]
+    def samples(name):
+        try:
+            return "sampling_seed" in _METHODS[name][0](None, [], [], 0).get_params()
+        except Exception:  # a registered factory that needs a real classifier
+            return True
+
+    return [m for m in methods if m in _METHODS and samples(m)]
 
 
 def _check_output_dir(parser, path):

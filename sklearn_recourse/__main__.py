@@ -58,14 +58,8 @@ def _check_param_names(parser, estimator, params, option, reserved=None):
         )
     taken = sorted(set(params) & set(reserved or {}))
     if taken:
-        parser.exit(
-            2,
-            f"error: {option}: the command sets "
-            + ", ".join(f"{name} (from {reserved[name]})" for name in taken)
-            + "; leave it out of "
-            + option
-            + "\n",
-        )
+        sets = ", ".join(f"{name} (from {reserved[name]})" for name in taken)
+        parser.exit(2, f"error: {option}: the command sets {sets}; leave it out of {option}\n")
 
 
 def _check_choices(parser, given, allowed, what):

@@ -256,10 +256,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 with np.errstate(over="ignore"):
                     overflows = not np.isfinite(hi - lo)
                 if overflows:
-                    mask = np.zeros(len(self.categorical_), dtype=bool)
-                    mask[j] = True
                     raise ValueError(
-                        f"Feature {self._names(mask)} spans {lo:g} to {hi:g}, a range that "
+                        f"Feature {self._names(np.arange(n) == j)} spans {lo:g} to {hi:g}, a range that "
                         "overflows float64, so it cannot be min-max scaled. Rescale it "
                         "(for example to other units) before fitting."
                     )
@@ -502,7 +500,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         dtype = self._array_dtype
         X = np.empty((Z.shape[0], self.n_features_in_), dtype=dtype)
         for j in range(self.n_features_in_):
-            X[:, j] = out[j].astype(np.int64).astype(object) if self._object_ints[j] else out[j]
+            X[:, j] = out[j]
         return X
 
     def _decode_feature(self, Z, j, cols):
@@ -516,6 +514,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             tol = 1e-9
             inside = (z >= self.lower_bound_[j] - tol) & (z <= self.upper_bound_[j] + tol)
             raw = np.where(inside, np.clip(raw, self._raw_low[j], self._raw_high[j]), raw)
+            if self._object_ints[j]:  # an object column of Python ints, in array or frame
+                return np.round(raw).astype(np.int64).astype(object)
             return np.round(raw) if self.integer_[j] else raw
         if len(cols) == 1:
             codes = (Z[:, cols[0]] >= 0.5).astype(int) if len(cats) > 1 else np.zeros(len(Z), int)

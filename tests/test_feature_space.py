@@ -804,14 +804,18 @@ def test_object_array_bool_column_is_categorical():
     assert set(D[:, 0]) <= {True, False} and all(isinstance(v, (bool, np.bool_)) for v in D[:, 0])
 
 
-def test_object_array_keeps_python_ints_and_whole_floats_apart():
+@pytest.mark.parametrize("container", ["array", "frame"])
+def test_object_column_keeps_python_ints_and_whole_floats_apart(container):
     X = np.array([[35, 2.0, "a"], [60, 4.0, "b"], [41, 8.0, "a"]], dtype=object)
-    fs = FeatureSpace().fit(X)
+    if container == "frame":  # object columns of a frame are continuous when told so
+        X = pd.DataFrame(X, columns=["n", "x", "c"])
+    fs = FeatureSpace(categorical_features=[2]).fit(X)
     assert fs.integer_[0] and fs.integer_[1]  # both whole-valued
     Z = fs.transform(X)
     moved = Z.copy()
     moved[:, :2] = 0.5
     D = fs.inverse_transform(fs.project(moved, Z))
+    D = D.to_numpy() if container == "frame" else D
     # every cell of a column of ints is an int, of whole floats a float
     assert [type(v) for v in D[:, 0]] == [int] * 3 and D[:, 0].tolist() == [48, 48, 48]
     assert [type(v) for v in D[:, 1]] == [float] * 3 and D[:, 1].tolist() == [5.0, 5.0, 5.0]

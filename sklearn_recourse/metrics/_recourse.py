@@ -149,6 +149,18 @@ def _default_space(X, feature_space, categorical_features, name="X"):
     return FeatureSpace(categorical_features=categorical_features).fit(rows)
 
 
+def _paired_differences(X, Y, feature_space, categorical_features, name):
+    """:func:`_feature_differences` in the given space, or in one fitted on ``X``
+    (where a change of a single-valued feature is refused)."""
+    space = _default_space(X, feature_space, categorical_features)
+    if feature_space is not None:
+        _check_space(space, Y, name)
+    differences = _feature_differences(X, Y, space)
+    if feature_space is None:
+        _check_default_ranges(X, space, differences)
+    return differences
+
+
 def _check_default_ranges(X, space, differences):
     """Refuse a change of a feature that the default space (fitted on ``X``)
     saw with one value only: it has no range to measure the change in (a
@@ -255,13 +267,7 @@ def recourse_cost(X, X_cf, *, feature_space=None, categorical_features="auto", p
             "X contains missing values; only recourse rows (X_cf) may be missing "
             "(not found)."
         )
-    space = _default_space(X, feature_space, categorical_features)
-    if feature_space is not None:
-        _check_space(space, X_cf, "X_cf")
-    differences = _feature_differences(X, X_cf, space)
-    if feature_space is None:
-        _check_default_ranges(X, space, differences)
-    cost = differences.sum(axis=1)
+    cost = _paired_differences(X, X_cf, feature_space, categorical_features, "X_cf").sum(axis=1)
     if per_row:
         return cost
     found = ~np.isnan(cost)
@@ -589,10 +595,4 @@ def gower_distance(X, Y, *, feature_space=None, categorical_features="auto"):
     array([0.75,  nan])
     """
     X, Y = _check_pair(X, Y, names=("X", "Y"))
-    space = _default_space(X, feature_space, categorical_features)
-    if feature_space is not None:
-        _check_space(space, Y, "Y")
-    differences = _feature_differences(X, Y, space)
-    if feature_space is None:
-        _check_default_ranges(X, space, differences)
-    return differences.mean(axis=1)
+    return _paired_differences(X, Y, feature_space, categorical_features, "Y").mean(axis=1)

@@ -8,6 +8,7 @@ and the output container.
 """
 
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from ._validation import (
     check_desired_class,
     check_positive_integer,
     check_raw_X,
+    feature_names_checked,
     fit_or_reset,
     is_dataframe,
     take_rows,
@@ -60,6 +62,12 @@ def default_classifier(categorical_features="auto", random_state=None):
     -------
     classifier : Pipeline
         Unfitted ``Pipeline([("encode", FeatureSpace), ("mlp", MLPClassifier)])``.
+
+    Notes
+    -----
+    The MLP trains for exactly 100 epochs, so fitting it yourself usually
+    raises scikit-learn's ``ConvergenceWarning``; a generator given
+    ``classifier=None`` fits it with that warning silenced.
     """
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import Pipeline
@@ -154,8 +162,14 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
 
     def _fit_classifier(self, X, y, rng):
         if self.classifier is None:
+            from sklearn.exceptions import ConvergenceWarning
+
             clf = default_classifier(self.categorical_features, random_seed(rng))
-            return clf.fit(X, y)
+            # the papers' h trains a fixed 100 epochs; scikit-learn's "not
+            # converged" warning measures its own tol, which nobody set here
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return clf.fit(X, y)
         if is_fitted(self.classifier):
             return self.classifier
         return clone(self.classifier).fit(X, y)
@@ -186,7 +200,8 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
-        X_cf, self.found_ = self._recourse(X)
+        with feature_names_checked():
+            X_cf, self.found_ = self._recourse(X)
         return X_cf
 
     def _recourse(self, X):
@@ -234,6 +249,11 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         self._validate_sampling_params()
         k = check_positive_integer(n_samples, "n_samples")
         X = check_raw_X(self, X, reset=False)
+        with feature_names_checked():
+            return self._samples_of(X, k)
+
+    def _samples_of(self, X, k):
+        """``sample`` of validated rows: ``k`` candidates per row."""
         n = X.shape[0]
         Z, accepted = self._encoded(X)
         Z_cf = np.repeat(Z[:, None, :], k, axis=1)
@@ -334,21 +354,22 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
 
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
-        rejected = np.flatnonzero(~self._accepts(X))
-        if rejected.size == 0:
-            return 2.0
-        X_rej = take_rows(X, rejected)
-        X_cf, _ = self._recourse(X_rej)  # score does not overwrite transform's found_
-        return float(
-            recourse_score(
-                X_rej,
-                X_cf,
-                classifier=self.classifier_,
-                lof=self._plausibility_model(),
-                feature_space=self.feature_space_,
-                desired_class=self.desired_class,
+        with feature_names_checked():
+            rejected = np.flatnonzero(~self._accepts(X))
+            if rejected.size == 0:
+                return 2.0
+            X_rej = take_rows(X, rejected)
+            X_cf, _ = self._recourse(X_rej)  # score does not overwrite transform's found_
+            return float(
+                recourse_score(
+                    X_rej,
+                    X_cf,
+                    classifier=self.classifier_,
+                    lof=self._plausibility_model(),
+                    feature_space=self.feature_space_,
+                    desired_class=self.desired_class,
+                )
             )
-        )
 
     def _plausibility_model(self):
         if getattr(self, "_lof", None) is None:

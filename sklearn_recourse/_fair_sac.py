@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRecourseGenerator, random_seed
 from ._feature_space import _feature_indices
-from ._validation import check_raw_X, take_rows
+from ._validation import check_raw_X, feature_names_checked, take_rows
 
 _DEFAULT_WEIGHTS = {"asr": 1.0, "pd": 1.0, "active": 0.1, "gower": 1.0, "success": 1.0}
 
@@ -540,6 +540,11 @@ decreasing_features, feature_bounds
         """
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
+        with feature_names_checked():
+            return self._fairness_report(X)
+
+    def _fairness_report(self, X):
+        """``fairness_report`` of validated rows."""
         fs = self.feature_space_
         affected = np.flatnonzero(~self._accepts(X))
         if affected.size == 0:

@@ -18,6 +18,7 @@ from ._validation import (
     check_positive_integer,
     check_raw_X,
     check_y_shape,
+    feature_names_checked,
     fit_or_reset,
     is_dataframe,
     take_rows,
@@ -575,7 +576,13 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
     def _inputs(self, X):
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)
-        return X, self._standardize(self.feature_space_.transform(X))
+        return X, self._encoded_inputs(X)
+
+    def _encoded_inputs(self, X):
+        """Standardized encoding of rows ``check_raw_X`` has validated."""
+        with feature_names_checked():
+            Z = self.feature_space_.transform(X)
+        return self._standardize(Z)
 
     def _scores(self, inputs):
         from ._recourse_training import scores
@@ -687,7 +694,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         X_cf = self._apply(X, delta)
         found = accepted.copy()
         if todo.size:
-            moved = self._scores(self._inputs(take_rows(X_cf, todo))[1])
+            moved = self._scores(self._encoded_inputs(take_rows(X_cf, todo)))
             found[todo] = moved >= self.threshold_
         return blank_rows(X_cf, ~found), found, accepted
 

@@ -5,8 +5,10 @@ DataFrames (the user's classifier may be a Pipeline that needs them), so the
 checks here validate without converting, unlike ``check_array``.
 """
 
+import contextlib
 import functools
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -87,6 +89,21 @@ def check_raw_X(estimator, X, *, reset):
     _check_frame_columns(estimator, X, reset)
     _check_finite(X)
     return X
+
+
+@contextlib.contextmanager
+def feature_names_checked():
+    """Silence repeats of scikit-learn's feature-name warnings.
+
+    Used after ``check_raw_X`` has checked the rows' names against fit: the
+    feature space and classifier fitted on the same rows would otherwise
+    repeat its warning under their own names.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="X (does not have valid|has) feature names", category=UserWarning
+        )
+        yield
 
 
 def _check_frame_columns(estimator, X, reset):

@@ -197,6 +197,16 @@ def test_units_actions_and_report(fitted, data):
     assert report["pd"].iloc[0] == pytest.approx(abs(effs[0] - effs[1]))
 
 
+def test_report_of_rows_without_names_warns_once(fitted, data):
+    X, _ = data
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = fitted.fairness_report(X.to_numpy())
+    names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+    assert len(names) == 1 and "FairSACRecourse" in names[0], names
+    pd.testing.assert_frame_equal(report, fitted.fairness_report(X))
+
+
 def test_same_seed_same_actions_and_global_rng_untouched(data, classifier):
     import random
 

@@ -123,6 +123,17 @@ def test_single_row_and_array_input(cls):
     assert gen.classifier_.predict(out)[0] == 1
 
 
+def test_default_classifier_fits_without_a_convergence_warning():
+    # its fixed 100 epochs stop before scikit-learn's tol is met on this data
+    X, y = make_classification(n_samples=300, n_features=4, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        default_classifier(random_state=0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        gen = NearestNeighborRecourse(random_state=0).fit(X, y)
+    assert gen.classifier_.named_steps["mlp"].n_iter_ == 100
+
+
 def test_nearest_neighbor_is_the_exact_nearest_feasible_candidate():
     X, y = make_classification(n_samples=300, n_features=4, random_state=3)
     X[:, 0] = np.round(X[:, 0])  # an immutable feature with a few groups
@@ -468,6 +479,19 @@ def test_containers_and_global_pandas_output(compas):
             fitted = cls(LogisticRegression()).fit(named, y)
             got = fitted.transform(named.iloc[:5])
             assert isinstance(got, pd.DataFrame) and list(got.columns) == list("abcd")
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
+def test_rows_without_names_are_warned_about_once(cls, compas):
+    # the feature space and the classifier, fitted on the same frame, stay quiet
+    gen = _fit(cls, compas)
+    rows = compas[2].iloc[:40].to_numpy()
+    for call in (gen.transform, gen.score, lambda A: gen.sample(A, n_samples=2)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(rows)
+        names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+        assert len(names) == 1 and getattr(cls, "func", cls).__name__ in names[0], names
 
 
 def test_wachter_checks_its_torch_copy_of_the_classifier():

@@ -2,6 +2,7 @@
 recourse within Δ, and the scikit-learn API (Ross, Lakkaraju and Bastani 2021)."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -361,6 +362,18 @@ def test_api_pipeline_gridsearch_cross_val_pickle(data):
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(again.recourse(X)[0], clf.recourse(X)[0])
+
+
+def test_rows_without_names_are_warned_about_once(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=list("abcde"))
+    clf = RecourseClassifier(actionable_features=["a", "b"], **SMALL).fit(frame, y)
+    for call in (clf.predict, clf.recourse_scores, lambda A: clf.recourse(A)[0]):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call(X[:20])
+        names = [str(w.message) for w in caught if "feature names" in str(w.message)]
+        assert len(names) == 1 and "RecourseClassifier" in names[0], names
 
 
 def test_same_seed_same_model_and_global_rng_untouched(data):

@@ -452,7 +452,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 name = self._names(np.arange(self.n_features_in_) == j)[0]
                 raise ValueError(
                     f"Feature {name!r} held whole numbers in fit, but X has fractional "
-                    f"values such as {values[fractional][0]!r}; round them, or fit on "
+                    f"values such as {float(values[fractional][0])!r}; round them, or fit on "
                     "data with a float column."
                 )
 

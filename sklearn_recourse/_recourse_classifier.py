@@ -403,7 +403,7 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if np.unique(y).shape[0] < 2:
             raise ValueError(
-                f"y has only one class ({np.unique(y)[0]!r}); RecourseClassifier needs "
+                f"y has only one class ({np.unique(y).tolist()[0]!r}); RecourseClassifier needs "
                 "both classes to train."
             )
         kind = type_of_target(y, input_name="y", raise_unknown=True)

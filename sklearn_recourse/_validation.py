@@ -132,7 +132,7 @@ def _check_finite(X):
     missing = np.asarray(missing)
     if missing.any():
         cols = np.flatnonzero(missing.any(axis=0))
-        names = [X.columns[c] for c in cols] if is_dataframe(X) else list(cols)
+        names = [X.columns[c] for c in cols] if is_dataframe(X) else cols.tolist()
         raise ValueError(
             f"Input X contains NaN (missing values) in feature(s) {names}; "
             "impute or drop them before computing recourse."
@@ -147,7 +147,7 @@ def _check_finite(X):
         return  # object arrays: infinities are caught when the columns are parsed
     if values is not None and np.isinf(values).any():
         cols = np.flatnonzero(np.isinf(values).any(axis=0))
-        where = [names[c] for c in cols] if names is not None else list(cols)
+        where = [names[c] for c in cols] if names is not None else cols.tolist()
         raise ValueError(f"Input X contains infinity in feature(s) {where}.")
 
 
@@ -187,14 +187,14 @@ def check_binary_target(estimator, y, n_samples, desired_class):
     classes = np.unique(y)
     if classes.shape[0] < 2:
         raise ValueError(
-            f"y has only one class ({classes[0]!r}): recourse needs both favourable and "
+            f"y has only one class ({classes.tolist()[0]!r}): recourse needs both favourable and "
             "unfavourable rows (one class given)."
         )
     favourable = y == desired_class
     if not favourable.any():
         raise ValueError(
             f"No favourable rows: desired_class={desired_class!r} does not occur in y "
-            f"(classes found: {list(classes)})."
+            f"(classes found: {classes.tolist()})."
         )
     return favourable
 

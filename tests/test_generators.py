@@ -20,6 +20,7 @@ from sklearn_recourse import (
     FeatureSpace,
     GenReRecourse,
     NearestNeighborRecourse,
+    RecourseClassifier,
     WachterRecourse,
     default_classifier,
 )
@@ -326,6 +327,29 @@ def test_bad_input_gives_clear_errors(cls, compas):
         gen.sample(fractional, n_samples=2)
     with pytest.raises(ValueError, match="n_samples"):
         gen.sample(test, n_samples=True)
+
+
+def test_error_messages_show_plain_values():
+    # 1 and 'good', not numpy's reprs np.int64(1) and np.str_('good')
+    X, y = make_classification(n_samples=100, n_features=3, n_redundant=0, random_state=0)
+    gen = NearestNeighborRecourse(LogisticRegression())
+    bad = X.copy()
+    bad[0, [0, 2]] = np.nan
+    with pytest.raises(ValueError, match=r"NaN \(missing values\) in feature\(s\) \[0, 2\];"):
+        gen.fit(bad, y)
+    bad[0, [0, 2]] = np.inf
+    with pytest.raises(ValueError, match=r"infinity in feature\(s\) \[0, 2\]\.$"):
+        gen.fit(bad, y)
+    with pytest.raises(ValueError, match=r"only one class \(1\)"):
+        gen.fit(X, np.ones(100, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"only one class \(1\)"):
+        RecourseClassifier(max_epochs=1).fit(X, np.ones(100, dtype=np.int64))
+    with pytest.raises(ValueError, match=r"classes found: \['bad', 'good'\]"):
+        gen.fit(X, np.where(y == 1, "good", "bad"))
+    whole = np.round(X * 10).astype(int)
+    gen.fit(whole, y)
+    with pytest.raises(ValueError, match=rf"such as {float(whole[0, 0]) + 0.5};"):
+        gen.transform(whole[:3] + 0.5)
 
 
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)

@@ -251,6 +251,13 @@ def main(argv=None):
             params = {"genre": [{**extra, "lam": lam} for lam in args.sweep_lam or []] or [extra]}
         if args.plot and not args.sweep_lam:
             parser.exit(2, "error: --plot draws the lam sweep; it needs --sweep-lam\n")
+        if args.data_dir is not None and args.dataset != "heloc":
+            # the shipped copy would be read regardless: say so rather than ignore it
+            parser.exit(
+                2,
+                f"error: --data-dir is read for heloc only; {args.dataset} is shipped "
+                "with the package, drop --data-dir\n",
+            )
         if args.sampling_seeds and not _sampling_methods(methods):
             parser.exit(
                 2,

@@ -50,6 +50,9 @@ def test_unknown_method_and_missing_heloc_dir_are_clear(capsys):
     with pytest.raises(SystemExit):
         main(["benchmark", "--dataset", "heloc", "--quiet"])
     assert "--data-dir" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # not silently replaced by the shipped copy
+        main(["benchmark", "--dataset", "compas", "--data-dir", "mine", "--quiet"])
+    assert "--data-dir is read for heloc only" in capsys.readouterr().err
 
 
 def test_genre_sampling_seeds_and_lam_sweep(tmp_path):

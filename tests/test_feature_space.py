@@ -397,6 +397,14 @@ def test_project_keeps_feasible_rows(case):
         np.testing.assert_array_equal(fs.project(Zo, Z)[ok], Zo[ok])
 
 
+def test_binary_decode_agrees_with_project_at_one_half():
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0], "s": ["f", "m", "f"]})
+    fs = FeatureSpace().fit(X)
+    Z = fs.transform(X)
+    Z[:, 1] = 0.5
+    pd.testing.assert_frame_equal(fs.inverse_transform(Z), fs.inverse_transform(fs.project(Z, Z)))
+
+
 def test_project_example_directions_bounds_immutables():
     X = pd.DataFrame(
         {

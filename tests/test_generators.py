@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
@@ -155,6 +156,45 @@ def test_nearest_neighbor_is_the_exact_nearest_feasible_candidate():
         costs = np.abs(pool[feasible] - z).sum(axis=1)
         best = fs.inverse_transform(pool[feasible][[np.argmin(costs)]])
         np.testing.assert_allclose(out[i], best[0])
+
+
+def test_nearest_neighbor_is_exact_under_a_decreasing_feature_and_a_tight_bound():
+    # a bound inside the data range and a direction rule out some nearer rows
+    X, y = make_classification(n_samples=300, n_features=4, random_state=3)
+    gen = NearestNeighborRecourse(
+        LogisticRegression(),
+        candidates="accepted",
+        decreasing_features=[1],
+        feature_bounds={2: (None, np.quantile(X[:, 2], 0.6))},
+    ).fit(X, y)
+    fs, pool = gen.feature_space_, gen.candidates_
+    queries = X[gen.classifier_.predict(X) == 0][:60]
+    out = gen.transform(queries)
+    for i, z in enumerate(fs.transform(queries)):
+        feasible = fs.is_feasible(pool, np.repeat(z[None], len(pool), axis=0))
+        if not feasible.any():
+            assert not gen.found_[i]
+            continue
+        best = pool[feasible][np.argmin(fs.cost(z[None], pool[feasible]))]
+        np.testing.assert_allclose(out[i], fs.inverse_transform(best[None])[0])
+
+
+def test_wachter_finite_differences_are_central():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 2))
+    y = (X[:, 0] + 0.5 * X[:, 1] > 0).astype(int)
+    gen = WachterRecourse(LogisticRegression()).fit(X, y)
+    fs, clf = gen.feature_space_, gen.classifier_
+    Z = fs.transform(X)
+    Z = Z[((Z > 0.1) & (Z < 0.9)).all(axis=1)][:20]  # away from the bounds
+    p, grad = gen._finite_differences(fs.inverse_transform(Z), Z, Z.copy(), np.array([True, True]))
+    # the logistic model on encoded rows: sigmoid(Z @ w + b)
+    w = clf.coef_[0] * fs.data_range_
+    logit = Z @ w + clf.intercept_[0] + fs.data_min_ @ clf.coef_[0]
+    h = gen.fd_step
+    expected = (expit(logit[:, None] + h * w) - expit(logit[:, None] - h * w)) / (2 * h)
+    np.testing.assert_allclose(p, expit(logit), rtol=1e-9)
+    np.testing.assert_allclose(grad, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_nearest_neighbor_variants_choose_from_the_right_rows(compas):

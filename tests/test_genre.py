@@ -16,7 +16,14 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 
 from sklearn_recourse import FeatureSpace, GenReRecourse, default_classifier
-from sklearn_recourse._genre_training import Bins, soft_label_loss, soft_labels
+from sklearn_recourse._genre_network import RecourseTransformer
+from sklearn_recourse._genre_training import (
+    Bins,
+    forward_sample,
+    row_uniforms,
+    soft_label_loss,
+    soft_labels,
+)
 from sklearn_recourse._pairs import draw_partners, pair_distribution
 from sklearn_recourse.datasets import load_compas
 
@@ -67,6 +74,18 @@ def _brute_force_q(fs, Z_neg, Z_pos, lam, top_k):
     return out
 
 
+def _mixed_rows(n=120):
+    rng = np.random.RandomState(0)
+    return pd.DataFrame(
+        {
+            "a": rng.uniform(0, 10, n),
+            "b": rng.uniform(0, 1, n),
+            "g": rng.choice(["x", "y", "z"], n),
+            "s": rng.choice(["f", "m"], n),
+        }
+    )
+
+
 @pytest.mark.parametrize("chunk_elements", [None, 50])
 @pytest.mark.parametrize("top_k", [1, 5, 1000])
 def test_pair_distribution_equals_brute_force_q(top_k, chunk_elements, monkeypatch):
@@ -74,15 +93,7 @@ def test_pair_distribution_equals_brute_force_q(top_k, chunk_elements, monkeypat
         import sklearn_recourse._pairs as pairs
 
         monkeypatch.setattr(pairs, "_CHUNK_ELEMENTS", chunk_elements)
-    rng = np.random.RandomState(0)
-    X = pd.DataFrame(
-        {
-            "a": rng.uniform(0, 10, 120),
-            "b": rng.uniform(0, 1, 120),
-            "g": rng.choice(["x", "y", "z"], 120),
-            "s": rng.choice(["f", "m"], 120),
-        }
-    )
+    X = _mixed_rows()
     fs = FeatureSpace(immutable_features=["s"], increasing_features=["a"]).fit(X)
     Z = fs.transform(X)
     Z_neg, Z_pos = Z[:40], Z[40:]
@@ -97,6 +108,37 @@ def test_pair_distribution_equals_brute_force_q(top_k, chunk_elements, monkeypat
         # nearest first, and no dense matrix was needed to get there
         costs = fs.cost(np.repeat(Z_neg[[i]], len(got), 0), Z_pos[list(got)])
         assert np.all(np.diff(costs) >= -1e-12)
+
+
+@pytest.mark.parametrize("top_k", [5, 1000])
+def test_pair_distribution_respects_decreasing_features_and_bounds(top_k):
+    # bounds inside the data range, so that some favourable rows are out of reach
+    X = _mixed_rows()
+    fs = FeatureSpace(
+        immutable_features=["s"], decreasing_features=["b"], feature_bounds={"a": (2.0, 8.0)}
+    ).fit(X)
+    Z = fs.transform(X)
+    Z_neg, Z_pos = Z[:40], Z[40:]
+    partners, probs = pair_distribution(fs, Z_neg, Z_pos, lam=3.0, top_k=top_k)
+    for i, q in enumerate(_brute_force_q(fs, Z_neg, Z_pos, 3.0, top_k)):
+        got = {p: w for p, w in zip(partners[i], probs[i]) if p >= 0}
+        assert set(got) == set(q)
+        for p, w in q.items():
+            assert got[p] == pytest.approx(w, rel=1e-9)
+
+
+def test_a_group_without_favourable_rows_gets_no_partners():
+    # sources and targets must share one numbering of the immutable groups
+    X = _mixed_rows()
+    fs = FeatureSpace(immutable_features=["s"]).fit(X)
+    Z = fs.transform(X)
+    s = X["s"].to_numpy()
+    Z_neg, Z_pos = Z[:40], Z[40:][s[40:] == "m"]
+    partners, probs = pair_distribution(fs, Z_neg, Z_pos, lam=3.0, top_k=5)
+    female = s[:40] == "f"
+    assert female.any() and (~female).any()
+    assert (partners[female] == -1).all() and (probs[female] == 0).all()
+    assert (partners[~female] >= 0).all()
 
 
 def test_drawn_partners_follow_q():
@@ -647,3 +689,175 @@ def test_held_out_share_keeps_a_source_to_train_on(fraction, validated):
                    n_iter_no_change=None, tol=0.0, rng=np.random.RandomState(0), verbose=0)
     assert len(result.validation_loss) == (2 if validated else 0)
     assert len(result.train_loss) == 2
+
+
+# ------------------------------------------ sampling with logits we control
+def _fixed_logits_model(bias):
+    """One continuous feature, 5 bins of width 0.2 over [0, 1], logits = ``bias``."""
+    bins = Bins.from_targets(np.array([[0.0], [1.0]]), np.array([False]), np.array([0]), 5)
+    torch.manual_seed(0)
+    model = RecourseTransformer([False], [0], bins.counts, d_model=8, n_heads=2, dim_feedforward=8)
+    with torch.no_grad():
+        model.head_weight.zero_()
+        model.head_bias.copy_(torch.tensor([bias], dtype=torch.float32))
+    return model.eval(), bins
+
+
+def _sample_one_feature(bias, x, low, high, bin_value="center", sigma=0.0, uniforms=None):
+    model, bins = _fixed_logits_model(bias)
+    x = np.asarray(x, dtype=float)[:, None]
+    if uniforms is None:
+        uniforms = row_uniforms(x, 0, 1, 1, 3)
+    out = forward_sample(
+        model,
+        x,
+        1,
+        bins,
+        low=np.asarray(low, dtype=float)[:, None],
+        high=np.asarray(high, dtype=float)[:, None],
+        fixed=np.zeros((len(x), 1), dtype=bool),
+        temperature=np.inf,
+        sigma=sigma,
+        bin_value=bin_value,
+        uniforms=uniforms,
+    )
+    return out[:, 0, 0]
+
+
+def test_nearest_value_is_the_point_of_the_drawn_bin_closest_to_the_row():
+    # bin 1 = [0.2, 0.4] is drawn: the row's own value inside it, else the nearer edge
+    got = _sample_one_feature([0, 5, 0, 0, 0], [0.35, 0.25, 0.05, 0.9], [-np.inf] * 4,
+                              [np.inf] * 4, bin_value="nearest")
+    np.testing.assert_allclose(got, [0.35, 0.25, 0.2, 0.4])
+
+
+def test_a_bin_partly_inside_the_feasible_range_can_be_drawn():
+    # bin 0 = [0, 0.2] (centre 0.1) still holds values >= 0.15: drawn, then clipped
+    assert _sample_one_feature([5, 4, 3, 2, 1], [0.15], [0.15], [1.0])[0] == pytest.approx(0.15)
+    # bin 2 = [0.4, 0.6] overlaps [0, 0.45]
+    assert _sample_one_feature([1, 2, 3, 4, 5], [0.45], [0.0], [0.45])[0] == pytest.approx(0.45)
+
+
+def test_sampling_noise_is_gaussian_with_standard_deviation_sigma():
+    from scipy import stats
+
+    n = 20000
+    uniforms = np.random.default_rng(0).random((3, n, 1, 1))
+    got = _sample_one_feature([0, 0, 5, 0, 0], np.full(n, 0.5), np.full(n, -np.inf),
+                              np.full(n, np.inf), sigma=0.01, uniforms=uniforms)
+    assert stats.kstest((got - 0.5) / 0.01, "norm").pvalue > 1e-3
+
+
+def test_both_conditions_later_features_on_the_centre_draws():
+    rng = np.random.RandomState(0)
+    d = 4
+    bins = Bins.from_targets(rng.uniform(size=(200, d)), np.zeros(d, bool), np.zeros(d, int), 10)
+    torch.manual_seed(0)
+    model = RecourseTransformer(
+        np.zeros(d, bool), np.zeros(d, int), bins.counts, d_model=16, n_heads=2, dim_feedforward=16
+    ).eval()
+    with torch.no_grad():
+        model.head_weight.mul_(20.0)  # logits that depend strongly on the earlier features
+    source = rng.uniform(size=(100, d))
+    common = dict(
+        low=np.full((100, d), -np.inf),
+        high=np.full((100, d), np.inf),
+        fixed=np.zeros((100, d), dtype=bool),
+        temperature=1.0,
+        sigma=0.0,
+        uniforms=row_uniforms(source, 0, 5, d),
+    )
+    centre = forward_sample(model, source, 5, bins, bin_value="center", **common)
+    both = forward_sample(model, source, 5, bins, bin_value="both", **common)
+    nearest = forward_sample(model, source, 5, bins, bin_value="nearest", **common)
+    assert not np.array_equal(centre, nearest)  # the conditioning matters here
+    np.testing.assert_array_equal(both[:, :5], centre)
+
+
+# ------------------------------------------------------ training schedule
+def _tiny_training(**params):
+    from sklearn_recourse import _genre_training as training
+
+    rng = np.random.RandomState(0)
+    source, targets = rng.uniform(size=(40, 2)), rng.uniform(size=(30, 2))
+    bins = Bins.from_targets(targets, np.array([False, False]), np.array([0, 0]), 5)
+    model = RecourseTransformer([False, False], [0, 0], bins.counts, d_model=8, n_heads=2,
+                                dim_feedforward=8)
+    settings = dict(learning_rate=1e-2, batch_size=8, max_epochs=6, validation_fraction=0.25,
+                    n_iter_no_change=None, tol=0.0, rng=np.random.RandomState(0), verbose=0)
+    return training.train(model, source, targets, np.tile(np.arange(3), (40, 1)),
+                          np.full((40, 3), 1 / 3), bins, **{**settings, **params})
+
+
+def test_best_epoch_follows_the_validation_loss(monkeypatch):
+    from sklearn_recourse import _genre_training as training
+
+    # held-out losses below any training loss: only they can pick epoch 1
+    scripted = iter([0.5, 0.1, 0.4, 0.4, 0.4, 0.4])
+    monkeypatch.setattr(training, "_evaluate", lambda *args, **kwargs: next(scripted))
+    result = _tiny_training()
+    assert result.validation_loss == [0.5, 0.1, 0.4, 0.4, 0.4, 0.4]
+    assert result.best_epoch == 1
+
+
+def test_learning_rate_warms_up_for_an_epoch_then_decays_to_zero(monkeypatch):
+    captured = {}
+    real = torch.optim.lr_scheduler.LambdaLR
+
+    def spy(optimizer, factor):
+        captured["factor"] = factor
+        return real(optimizer, factor)
+
+    monkeypatch.setattr(torch.optim.lr_scheduler, "LambdaLR", spy)
+    _tiny_training(batch_size=10, max_epochs=3, validation_fraction=0.0)
+    factor = captured["factor"]  # 4 steps per epoch, 12 in all
+    np.testing.assert_allclose([factor(s) for s in range(4)], [0.25, 0.5, 0.75, 1.0])
+    assert factor(4) == pytest.approx(1.0) and factor(12) == pytest.approx(0.0)
+
+
+# ------------------------------------------------ sources, selection, labels
+def test_sources_are_unfavourable_rows_the_classifier_rejects():
+    X, y = make_moons(n_samples=300, noise=0.3, random_state=0)
+    gen = GenReRecourse(LogisticRegression(), random_state=0, **{**FAST, "max_epochs": 1})
+    gen.fit(X, y)
+    rejected = gen.classifier_.predict(X) == 0
+    assert (rejected & (y == 1)).any()  # favourable rows h rejects are not sources
+    assert gen.n_pairs_[0] == (rejected & (y == 0)).sum()
+
+
+def test_cost_selection_breaks_ties_by_probability():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(400, 2))
+    y = (2 * X[:, 0] + X[:, 1] > 1.6).astype(int)
+    gen = GenReRecourse(
+        LogisticRegression(C=100), selection="cost", n_samples=2, random_state=0,
+        **{**FAST, "max_epochs": 1},
+    ).fit(X, y)
+    row = np.array([[0.55, 0.45]])
+    assert gen.classifier_.predict(row)[0] == 0
+    Z = gen.feature_space_.transform(row)
+    # two accepted draws of equal cost, the less likely one first
+    cand = np.stack([Z[0] + [0, 0.4], Z[0] + [0.4, 0]])[None]
+    gen._draw = lambda Z_, n, seed: cand[:, :n]
+    decoded = gen.feature_space_.inverse_transform(cand[0])
+    assert (gen.classifier_.predict(decoded) == 1).all()
+    cost = gen.feature_space_.cost(np.repeat(Z, 2, axis=0), cand[0])
+    proba = gen.classifier_.predict_proba(decoded)[:, 1]
+    assert cost[0] == pytest.approx(cost[1]) and proba[1] > proba[0]
+    np.testing.assert_allclose(gen.transform(row)[0], decoded[1])
+
+
+def test_label_rate_counts_ties_beyond_twice_the_neighbours():
+    from sklearn.neighbors import NearestNeighbors
+
+    X, y = make_moons(n_samples=200, noise=0.2, random_state=0)
+    gen = GenReRecourse(
+        LogisticRegression(), label_neighbors=5, random_state=0, **{**FAST, "max_epochs": 1}
+    ).fit(X, y)
+    fs = gen.feature_space_
+    # 40 copies of one row (10 favourable) and 49 other rows: the rate of the copy is 0.25
+    Z = np.vstack([np.repeat(fs.transform(X[:1]), 40, axis=0), fs.transform(X[1:50])])
+    gen._label_index = NearestNeighbors(algorithm="brute").fit(fs.cost_embedding(Z))
+    gen._label_favourable = np.r_[np.ones(10), np.zeros(30), np.ones(49)]
+    assert gen._label_rate(Z[:1])[0] == pytest.approx(0.25)
+

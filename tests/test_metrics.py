@@ -1,6 +1,7 @@
 """Tests of the recourse metrics: hand-computed values on tiny frames."""
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -339,6 +340,14 @@ def test_lof_uses_n_neighbors(cluster):
     X_cf = pd.DataFrame({"a": [10.005], "b": [10.005], "g": ["u"]})
     assert lof_plausibility(X_cf, ref, n_neighbors=1) == 1.0
     assert lof_plausibility(X_cf, ref, n_neighbors=10) == 0.0
+
+
+def test_lof_with_fewer_reference_rows_than_neighbours_is_quiet():
+    # n_neighbors is capped at the reference size here, not by scikit-learn's warning
+    ref = np.array([[0.0, 0.0], [0.1, 0.0], [0.0, 0.1]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lof_plausibility(np.array([[0.05, 0.05]]), ref, n_neighbors=5) == 1.0
 
 
 # ----------------------------------------------------------------- score

@@ -149,6 +149,17 @@ def test_general_polytope_step_is_optimal_and_feasible():
     np.testing.assert_allclose(np.einsum("ij,ij->i", G, D), best, atol=1e-6)
 
 
+def test_row_box_always_allows_no_change():
+    # the changes that reach the bounds: +0.5 up to row 0's lower bound on the first
+    # feature, -0.3 down to row 1's upper bound on the second (both rows lie outside)
+    action_set = ActionSet(np.array([-1.0, -1.0]), np.array([1.0, 1.0]))
+    low, high = action_set.row_box(
+        np.array([[0.5, -0.5], [-0.5, -2.0]]), np.array([[0.8, 0.5], [0.5, -0.3]])
+    )
+    np.testing.assert_allclose(low, [[0.0, -0.5], [-0.5, -1.0]])
+    np.testing.assert_allclose(high, [[0.8, 0.5], [0.5, 0.0]])
+
+
 def test_action_set_errors():
     with pytest.raises(InfeasibleActionSetError, match="infeasible"):
         ActionSet([-1.0], [1.0], A=[[1.0]], b=[-3.0]).check()  # δ >= 3 outside the box
@@ -203,6 +214,17 @@ def test_k_star_matches_its_definition(n, epsilon, alpha):
     assert binom.cdf(k, n, epsilon) <= alpha < binom.cdf(k + 1, n, epsilon)
 
 
+def test_k_star_and_calibration_size_at_exact_boundaries():
+    from scipy.stats import binom
+
+    # BinomCDF(k) == alpha still qualifies k
+    n, epsilon = 100, 0.05
+    assert _k_star(n, epsilon, binom.cdf(np.arange(n + 1), n, epsilon)[2]) == 2
+    # (1 - eps)^n == alpha exactly: the ratio of logs rounds up to 3.0000000000000004
+    assert min_calibration_size(0.25, 0.75**3) == 3
+    assert min_calibration_size(0.25, 0.75**6) == 6
+
+
 def test_pac_threshold_is_the_k_plus_first_smallest_score():
     rng = np.random.default_rng(0)
     s = rng.uniform(size=300)
@@ -242,6 +264,12 @@ def test_best_f1_threshold():
     assert best_f1_threshold(s, y, upper=0.65) == pytest.approx(0.4)
     # a bound below every score returns (just under) the bound
     assert best_f1_threshold(s, y, upper=0.1) < 0.1
+    # a score just under the bound is still a cut
+    s, y = np.array([0.9, 0.6, 0.1]), np.array([1, 1, 0])
+    assert best_f1_threshold(s, y, upper=np.nextafter(0.6, 1.0)) == pytest.approx(0.35)
+    # tied scores cannot be split by a threshold: the cuts are >= 0.8, 0.5, 0.2
+    s, y = np.array([0.8, 0.5, 0.5, 0.2]), np.array([1, 1, 0, 0])
+    assert best_f1_threshold(s, y) == pytest.approx(0.35)
 
 
 # ---------------------------------------------------------------- the classifier
@@ -257,6 +285,22 @@ def test_pac_threshold_holds_on_calibration_and_held_out_rows(data):
     rate = clf.recourse_rate(X[600:])
     assert rate.all >= 0.9
     assert 0 <= rate.negative <= 1
+
+
+def test_calibration_scores_are_the_recourse_scores_of_the_calibration_rows(data, monkeypatch):
+    import sklearn_recourse._recourse_classifier as module
+
+    X, y = data
+    splits = []
+    real_split = module._split
+    monkeypatch.setattr(module, "_split", lambda *a: splits.append(real_split(*a)) or splits[-1])
+    # a step that lowers g (trained networks rarely give one): only the max keeps g(x)
+    real_step = ActionStep.__call__
+    monkeypatch.setattr(ActionStep, "__call__", lambda self, m, Z: -real_step(self, m, Z))
+    clf = RecourseClassifier(actionable_features=[0, 1, 2], delta_max=2.0, **SMALL).fit(X, y)
+    calibration = X[splits[0][1]]
+    assert np.all(clf.calibration_scores_ >= clf.predict_proba(calibration)[:, 1] - 1e-12)
+    np.testing.assert_allclose(clf.calibration_scores_, clf.recourse_scores(calibration))
 
 
 def test_adversarial_training_raises_recourse(data):

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -237,3 +238,90 @@ def test_recourse_classifier_benchmark_features():
     assert "two_year_recid" not in load("compas")[0]
     with pytest.raises(ValueError, match="features must be 'paper' or 'all'"):
         load("german", "some")
+
+
+# ------------------------------------------- the protocol on toy data
+def _benchmark_data(n_train=240, n_test=160, seed=0):
+    from sklearn_recourse._benchmark import BenchmarkData
+
+    rng = np.random.default_rng(seed)
+    n = n_train + n_test
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.normal(size=n),
+            "c1": rng.choice(["u", "v"], n),
+            "c2": rng.choice(["s", "t"], n),
+        }
+    )
+    y = (X["a"] + X["b"] + 0.5 * (X["c1"] == "u") + rng.normal(scale=0.8, size=n) > 0.3)
+    y = y.astype(int).to_numpy()
+    return BenchmarkData(
+        "toy", X.iloc[:n_train].reset_index(drop=True), y[:n_train],
+        X.iloc[n_train:].reset_index(drop=True), y[n_train:], ["c1", "c2"], ["c1", "c2"],
+    )
+
+@pytest.fixture(scope="module")
+def protocol_calls():
+    import sklearn_recourse._benchmark as bench
+
+    calls = []
+    real = bench._oracle
+
+    def recording(categorical, seed):
+        pipe = real(categorical, seed)
+        fit = pipe.fit
+
+        def recorded_fit(X, y, **kw):
+            calls.append(kw)
+            return fit(X, y, **kw)
+
+        pipe.fit = recorded_fit
+        return pipe
+
+    bench._oracle = recording
+    try:
+        data = _benchmark_data()
+        protocol = bench.Protocol(data, seed=0, n_test=30)
+    finally:
+        bench._oracle = real
+    return data, protocol, calls
+
+def test_protocol_labels_are_sampled_from_the_balanced_oracle(protocol_calls):
+    """Guards against labels = the oracle's decision, not a Bernoulli draw from its
+    probability; the oracle fitted without balanced sample weights."""
+    from sklearn.utils.class_weight import compute_sample_weight
+
+    data, protocol, calls = protocol_calls
+    X_all = pd.concat([data.X_train, data.X_test], ignore_index=True)
+    y_all = np.concatenate([data.y_train, data.y_test])
+    assert len(calls) == 1
+    np.testing.assert_allclose(
+        calls[0]["rf__sample_weight"], compute_sample_weight("balanced", y_all)
+    )
+    p = protocol.oracle.predict_proba(X_all)[:, 1]
+    expected = np.random.RandomState(0).binomial(1, p)[: len(data.X_train)]
+    np.testing.assert_array_equal(protocol.y_train, expected)
+    assert (protocol.y_train != (p[: len(data.X_train)] > 0.5)).any()
+
+def test_protocol_test_rows_and_lof_reference(protocol_calls):
+    """Guards against test rows not restricted to h(x) <= 0.5; LOF fitted on the rows h
+    accepts instead of those the oracle predicts favourable."""
+    data, protocol, _ = protocol_calls
+    assert len(protocol.X_test) == 30
+    assert protocol.X_test.index.is_monotonic_increasing
+    assert (protocol.classifier.predict_proba(protocol.X_test)[:, 1] <= 0.5).all()
+    X_all = pd.concat([data.X_train, data.X_test], ignore_index=True)
+    n_fav = int((protocol.oracle.predict(X_all) == 1).sum())
+    assert n_fav != int((protocol.classifier.predict(X_all) == 1).sum())
+    assert protocol.lof.n_samples_fit_ == n_fav
+
+def test_immutables_kept_needs_every_immutable_unchanged(protocol_calls):
+    """Guards against a row counted as keeping its immutables when any one is kept."""
+    _, protocol, _ = protocol_calls
+    X_cf = protocol.X_test.copy()
+    i = X_cf.index[0]
+    X_cf.loc[i, "c1"] = "v" if X_cf.loc[i, "c1"] == "u" else "u"  # c2 kept
+    quality = protocol._quality(X_cf)
+    assert quality["immutables_kept"] == pytest.approx(1 - 1 / len(X_cf))
+    assert quality["found"] == 1.0

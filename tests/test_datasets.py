@@ -357,3 +357,27 @@ def test_heloc_small_compressed_file(tmp_path):
     assert bunch.feature_names == ["A", "B"]
     assert bunch.target.tolist() == [1, 0]
     assert list(bunch.frame.columns) == ["A", "B", "RiskPerformance"]
+
+
+def test_loader_reports_missing_declared_features():
+    """Guards against a shipped file lacking a declared feature accepted silently."""
+    from sklearn_recourse.datasets._loaders import _COMPAS, _make_bunch
+    from sklearn_recourse.datasets import load_compas
+
+    frame = load_compas().frame.drop(columns="priors_count")
+    with pytest.raises(ValueError, match=r"lacks the feature\(s\) \['priors_count'\]"):
+        _make_bunch(frame, _COMPAS, return_X_y=False, as_frame=True, source="a test frame",
+                    subset="all")
+
+def test_heloc_every_feature_is_actionable(tmp_path):
+    """Guards against HELOC's actionable list left empty instead of every feature (the
+    shared-data test that checks it is skipped where ../shared/data is absent)."""
+    import gzip
+
+    from sklearn_recourse.datasets import load_heloc
+
+    path = tmp_path / "heloc_tiny.csv.gz"
+    path.write_bytes(gzip.compress(b"A,RiskPerformance,B\n1.5,1.0,3\n2.5,0.0,4\n"))
+    bunch = load_heloc(path)
+    assert bunch.actionable_features == ["A", "B"]
+    assert bunch.immutable_features == [] and bunch.categorical_features == []

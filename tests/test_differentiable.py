@@ -387,3 +387,84 @@ def test_sgd_modified_huber(n_classes, desired):
     clf.fit(X, y)
     fs = FeatureSpace().fit(X)
     _assert_agrees(clf, fs, desired, fs.transform(X[:50]))
+
+
+def _agreeing_probability(clf, fs, desired, Z):
+    from sklearn_recourse._differentiable import differentiable_probability
+
+    f = differentiable_probability(clf, fs, desired)
+    assert f is not None
+    k = list(clf.classes_).index(desired)
+    want = clf.predict_proba(fs.inverse_transform(Z))[:, k]
+    got = f(torch.as_tensor(Z, dtype=torch.float64)).detach().numpy()
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    return want
+
+def test_minmax_scaler_with_clip_is_not_modelled():
+    """Guards against MinMaxScaler(clip=True) modelled as affine."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    from sklearn_recourse._differentiable import differentiable_probability
+
+    X, y = _numeric()
+    clf = make_pipeline(MinMaxScaler(clip=True), LogisticRegression()).fit(X, y)
+    assert differentiable_probability(clf, FeatureSpace().fit(X), 1) is None
+
+@pytest.mark.parametrize("desired", [0, 1])
+def test_sgd_log_loss_binary(desired):
+    """Guards against binary log_loss SGD sent to the one-vs-rest normalisation."""
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _numeric()
+    clf = make_pipeline(StandardScaler(), SGDClassifier(loss="log_loss", random_state=0)).fit(X, y)
+    fs = FeatureSpace().fit(X)
+    want = _agreeing_probability(clf, fs, desired, fs.transform(X[:60]))
+    assert np.ptp(want) > 0.05
+
+def test_sgd_modified_huber_rows_with_no_positive_class_are_uniform():
+    """Guards against rows whose clipped decisions are all -1 given 0 instead of
+    1/n_classes."""
+    from sklearn.linear_model import SGDClassifier
+
+    X, y = _numeric(n_classes=3)
+    clf = SGDClassifier(loss="modified_huber", random_state=0).fit(X, y)
+    clf.coef_ = np.array([[1.0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
+    clf.intercept_ = np.array([-2.0, -2.0, -2.0])  # all decisions <= -1 where x0 < 1
+    fs = FeatureSpace().fit(X)
+    Z = fs.transform(X)
+    for desired in (0, 1):
+        want = _agreeing_probability(clf, fs, desired, Z)
+        assert np.isclose(want, 1 / 3).sum() > 20 and not np.isclose(want, 1 / 3).all()
+
+def test_torch_module_is_differentiated_in_eval_mode():
+    """Guards against a module left in training mode: dropout makes P random."""
+    from sklearn_recourse._differentiable import differentiable_probability
+
+    torch.manual_seed(0)
+
+    class Net:
+        classes_ = np.array([0, 1])
+
+        def __init__(self):
+            self.module_ = torch.nn.Sequential(
+                torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Dropout(0.5),
+                torch.nn.Linear(16, 2), torch.nn.Softmax(dim=1),
+            )
+
+    X, _ = _numeric()
+    X = (X - X.mean(0)) / X.std(0)
+    net = Net()
+    net.module_.train()
+    fs = FeatureSpace().fit(X)
+    f = differentiable_probability(net, fs, 1)
+    Z = torch.as_tensor(fs.transform(X[:50]), dtype=torch.float64)
+    first, second = f(Z).detach().numpy(), f(Z).detach().numpy()
+    np.testing.assert_array_equal(first, second)
+    net.module_.eval()
+    with torch.no_grad():
+        want = net.module_(torch.as_tensor(X[:50], dtype=torch.float32))[:, 1].double().numpy()
+    np.testing.assert_allclose(first, want, atol=1e-6)

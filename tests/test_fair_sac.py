@@ -1,6 +1,7 @@
 """FairSACRecourse: the gymnasium environment, the reward, constraints, fairness
 levels, the report, determinism and model selection ("Fair Recourse for All")."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -352,3 +353,141 @@ class _AcceptAll(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return np.c_[np.zeros(len(X)), np.ones(len(X))]
+
+
+# ------------------------- actions set by hand, with a rule classifier
+class _RuleClassifier(ClassifierMixin, BaseEstimator):
+    """Accepts x0 > 0.5 or a category other than 'p'."""
+
+    def fit(self, X, y=None):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict(self, X):
+        return ((X["x0"] > 0.5) | (X["c"] != "p")).to_numpy().astype(int)
+
+    def predict_proba(self, X):
+        p = self.predict(X).astype(float)
+        return np.c_[1 - p, p]
+
+def _rule_frame():
+    # group a: x0 spread over [0, 1]; group b: its rejected rows sit just below 0.5
+    a = np.linspace(0.0, 1.0, 100)
+    b = np.r_[np.linspace(0.42, 0.48, 40), np.linspace(0.6, 1.0, 60)]
+    x0 = np.r_[a, b]
+    n = len(x0)
+    c = np.array(["p"] * n, dtype=object)
+    c[[150, 160]] = "q"  # accepted rows that give c its three categories
+    c[[170, 180]] = "r"
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {"x0": x0, "x1": rng.uniform(0, 1, n), "c": c.astype(str), "g": ["a"] * 100 + ["b"] * 100}
+    )
+    return X, _RuleClassifier().predict(X)
+
+RULE_FAST = dict(total_timesteps=40, learning_starts=10, max_episode_steps=10, batch_size=16,
+            net_arch=(8,), random_state=0)
+
+@pytest.fixture(scope="module")
+def rule_fitted():
+    X, y = _rule_frame()
+    gen = FairSACRecourse(
+        _RuleClassifier().fit(X, y), sensitive_feature="g", fairness="group", **RULE_FAST
+    )
+    return X, gen.fit(X, y)
+
+def test_kept_actions_all_change_something():
+    """Guards against keeping actions that change nothing, e.g. all-zero ones: with eight
+    actions and three SAC steps at least five actions of the best state are untouched."""
+    X, y = _rule_frame()
+    gen = FairSACRecourse(_RuleClassifier().fit(X, y), sensitive_feature="g", fairness="group",
+                          n_actions=8, n_successes_stop=None,
+                          **{**RULE_FAST, "total_timesteps": 3}).fit(X, y)
+    Z = gen.feature_space_.transform(X[~gen._accepts(X)])
+    states = gen._action_states[0]
+    assert 0 < len(states) <= 3 and gen.units_[0]["n_kept_actions"] == len(states)
+    cand = gen._codec.apply(states, Z)
+    assert (gen._codec.gower(cand, Z).max(axis=1) > 0).all()
+    assert not (gen.actions_[0].fillna(0) == 0).all(axis=1).any()
+
+def test_transform_picks_the_cheapest_accepted_action(rule_fitted):
+    """Guards against a negated ranking key, which would choose the costliest valid action."""
+    X, gen = rule_fitted
+    gen = copy.deepcopy(gen)
+    gen._action_states = [np.array([[0.3, 0.0, 0.0], [0.6, 0.0, 0.0]])]
+    rows = X[(X["x0"] > 0.25) & (X["x0"] <= 0.4)]  # both actions flip these
+    X_cf = gen.transform(rows)
+    assert gen.found_.all()
+    np.testing.assert_allclose(X_cf["x0"] - rows["x0"], 0.3)
+    # rows only the larger action flips get it
+    rows = X[(X["x0"] > 0.0) & (X["x0"] < 0.15)]
+    X_cf = gen.transform(rows)
+    assert gen.found_.all()
+    np.testing.assert_allclose(X_cf["x0"] - rows["x0"], 0.6)
+
+def test_report_counts_n_phi_within_each_group(rule_fitted):
+    """Guards against N_phi from the action's share of the whole unit, not of the group."""
+    X, gen = rule_fitted
+    gen = copy.deepcopy(gen)
+    gen._action_states = [np.array([[0.1, 0.0, 0.0]])]  # flips b (x0 > 0.4) not most of a
+    report = gen.fairness_report(X)
+    assert report.loc["b", "n_phi"] == 1
+    assert report.loc["a", "n_phi"] == 0
+    assert report.loc["b", "effectiveness"] == 1.0
+    assert report.loc["a", "effectiveness"] == pytest.approx(10 / 51, abs=0.03)
+
+class _TwoUnits:
+    """Stand-in for the K-means model: unit 1 for scaled x0 > 0.25."""
+
+    n_clusters = 2
+
+    def predict(self, Zc):
+        return (Zc[:, 0] > 0.25).astype(int)
+
+def test_equal_cost_ties_go_to_the_rows_own_unit(rule_fitted):
+    """Guards against a tie-break that favours the other units' actions."""
+    X, gen = rule_fitted
+    gen = copy.deepcopy(gen)
+    gen.cluster_model_ = _TwoUnits()
+    # unit 0 sets c = 'q', unit 1 sets c = 'r': same Gower cost, both accepted
+    gen._action_states = [np.array([[0.0, 0.0, 0.6]]), np.array([[0.0, 0.0, 0.9]])]
+    rows = X[(X["x0"] <= 0.5) & (X["c"] == "p")]
+    X_cf = gen.transform(rows)
+    assert gen.found_.all()
+    own = np.where(rows["x0"] > 0.25, "r", "q")
+    np.testing.assert_array_equal(X_cf["c"].to_numpy(), own)
+
+def test_hybrid_uses_groups_inside_clusters_without_the_sensitive_feature(monkeypatch):
+    """Guards against hybrid trained without group terms; clusters computed on the sensitive
+    feature too."""
+    import sklearn_recourse._fair_sac_env as env_module
+
+    seen = []
+    real = env_module.FairRecourseEnv
+
+    class Recording(real):
+        def __init__(self, *args, **kwargs):
+            seen.append(kwargs["use_groups"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(env_module, "FairRecourseEnv", Recording)
+    X, y = _rule_frame()
+    gen = FairSACRecourse(_RuleClassifier().fit(X, y), sensitive_feature="g", fairness="hybrid",
+                          n_clusters=2, **RULE_FAST).fit(X, y)
+    assert seen and all(seen)
+    fs = gen.feature_space_
+    assert gen.cluster_model_.n_features_in_ == fs.n_encoded_features_ - len(fs.columns_[3])
+    seen.clear()
+    FairSACRecourse(_RuleClassifier().fit(X, y), sensitive_feature="g", fairness="individual",
+                    n_clusters=2, **RULE_FAST).fit(X, y)
+    assert seen and not any(seen)
+
+def test_row_sample_is_stratified_within_the_unit():
+    """Guards against the stratified sample sized by the share of all affected rows instead
+    of the unit's rows."""
+    gen = FairSACRecourse(sensitive_feature=0, max_rows_per_unit=8)
+    codes = np.r_[np.zeros(30, int), np.ones(10, int), np.zeros(60, int)]
+    rows = np.arange(40)  # the unit: 30 rows of group 0, 10 of group 1
+    picked = gen._sample_rows(rows, codes, np.random.RandomState(0))
+    assert len(picked) == 8 and set(picked) <= set(rows)
+    assert (codes[picked] == 0).sum() == 6 and (codes[picked] == 1).sum() == 2

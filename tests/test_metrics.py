@@ -576,3 +576,29 @@ def test_equal_choice_errors():
         equal_choice_of_recourse(FLIPPED.astype(float), sensitive_features=GROUPS)
     with pytest.raises(ValueError, match="shape"):
         equal_choice_of_recourse(np.zeros((2, 2, 2), bool), sensitive_features=[0, 1])
+
+
+def test_equal_choice_disparity_is_max_minus_min_over_all_groups():
+    """Guards against |N_first - N_last| instead of max - min: equal for two groups."""
+    from sklearn_recourse.metrics import equal_choice_of_recourse
+
+    flipped = np.array(
+        [[True, False, False], [True, False, False],
+         [True, True, True], [True, True, True],
+         [False, False, True], [False, False, True]]
+    )
+    res = equal_choice_of_recourse(flipped, sensitive_features=[0, 0, 1, 1, 2, 2])
+    assert res.n_phi.tolist() == [1, 3, 1]
+    assert res.disparity == 2
+
+def test_groups_are_reported_in_sorted_order():
+    """Guards against groups in order of appearance, not sorted."""
+    from sklearn_recourse.metrics import equal_choice_of_recourse, equal_effectiveness
+
+    flipped = np.array([[True], [False], [True], [True]])
+    groups = ["b", "a", "b", "a"]
+    result = equal_effectiveness(flipped, sensitive_features=groups)
+    assert result.effectiveness.index.tolist() == ["a", "b"]
+    res = equal_choice_of_recourse(flipped, sensitive_features=groups)
+    assert res.n_phi.index.tolist() == ["a", "b"]
+    assert res.effectiveness.loc["a"].tolist() == [0.5]

@@ -536,3 +536,122 @@ def test_min_calibration_size_checks_its_arguments():
     for eps, alpha in ((0.0, 0.05), (1.0, 0.05), (0.05, 2.0), (-0.1, 0.5)):
         with pytest.raises(ValueError, match="must be a float in the range"):
             min_calibration_size(eps, alpha)
+
+
+# ------------------------------------------ action set and training loop
+def test_a_target_reached_exactly_counts_as_reachable():
+    """Guards against W·δ >= target -> W·δ > target."""
+    from sklearn_recourse._action_set import ActionSet
+
+    for act in (ActionSet([-1.0, -1.0], [1.0, 1.0]),
+                ActionSet([-1.0, -1.0], [1.0, 1.0], *_trivial_rows(2))):
+        low, high = act.row_box()
+        W = np.array([[2.0, 0.0], [1.0, 1.0]])
+        target = np.array([2.0, 2.0])  # exactly the largest W·δ of each row
+        D, reachable = act.cheapest_reaching(
+            W, target, np.broadcast_to(low, W.shape), np.broadcast_to(high, W.shape)
+        )
+        assert reachable.all()
+        np.testing.assert_allclose(D, [[1.0, 0.0], [1.0, 1.0]], atol=1e-7)
+
+def test_solver_results_are_inside_the_row_box_exactly():
+    """Guards against solver output not clipped to the row box: CLARABEL's projection
+    overshoots a bound by ~1e-13 on some rows."""
+    from sklearn_recourse._action_set import ActionSet
+
+    for seed in (2, 4):
+        rng = np.random.default_rng(seed)
+        n, m = 64, 4
+        low, high = -rng.uniform(0, 1, (n, m)), rng.uniform(0, 1, (n, m))
+        low[:, 0] = 0.0  # an increasing-only feature
+        A, b = rng.normal(size=(2, m)), np.abs(rng.normal(size=2)) + 0.1
+        act = ActionSet(np.full(m, -2.0), np.full(m, 2.0), A, b)
+        D = act.project(rng.normal(scale=3, size=(n, m)), low, high)
+        assert np.all(D >= low) and np.all(D <= high)
+
+def test_build_mlp_uses_the_activation_and_dropout():
+    """Guards against the activation ignored: always tanh."""
+    from torch import nn
+
+    from sklearn_recourse._recourse_training import build_mlp
+
+    kinds = {"relu": nn.ReLU, "tanh": nn.Tanh, "logistic": nn.Sigmoid}
+    for name, kind in kinds.items():
+        net = build_mlp(3, (4, 5), name, 0.2)
+        types_ = [type(layer) for layer in net]
+        assert types_ == [nn.Linear, kind, nn.Dropout, nn.Linear, kind, nn.Dropout, nn.Linear]
+        assert net[0].in_features == 3 and net[-1].out_features == 1
+    no_dropout = build_mlp(3, (4,), "relu", 0.0)
+    assert [type(layer) for layer in no_dropout] == [nn.Linear, nn.ReLU, nn.Linear]
+
+def _training_problem(seed=0):
+    from sklearn_recourse._action_set import ActionSet
+    from sklearn_recourse._recourse_training import ActionStep, build_mlp
+
+    torch.manual_seed(seed)
+    module = build_mlp(3, (6,), "tanh", 0.0)
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(48, 3))
+    y = (X[:, 0] > 0).astype(float)
+    step = ActionStep(ActionSet(np.full(3, -0.5), np.full(3, 0.5)), [0, 1, 2], -np.inf, np.inf)
+    return module, X, y, step
+
+def _train(module, X, y, step, **kw):
+    from sklearn_recourse._recourse_training import train
+
+    params = dict(step=step, lam=0.5, X_val=X, y_val=y, max_epochs=10, batch_size=16,
+                  learning_rate=0.05, n_iter_no_change=None,
+                  generator=torch.Generator().manual_seed(0), verbose=0)
+    params.update(kw)
+    return train(module, X, y, **params)
+
+def test_early_stopping_after_n_iter_no_change_epochs_keeps_the_first_of_ties():
+    """Guards against since_best >= n -> > n: one epoch too many; value > best -> >=: a tie
+    replaces the best epoch, so a flat score never stops."""
+    module, X, y, step = _training_problem()
+    best_epoch, n_epochs, history = _train(
+        module, X, y, step, validation_score=lambda s, t: 0.5, n_iter_no_change=3
+    )
+    assert (best_epoch, n_epochs, len(history)) == (1, 4, 4)
+
+def test_training_restores_the_weights_of_the_best_epoch():
+    """Guards against the best epoch's weights not loaded back."""
+    module, X, y, step = _training_problem()
+    states, values = [], iter([0.2, 0.9, 0.5, 0.4])
+
+    def score(s, t):
+        states.append({k: v.clone() for k, v in module.state_dict().items()})
+        return next(values)
+
+    best_epoch, n_epochs, _ = _train(module, X, y, step, validation_score=score, max_epochs=4)
+    assert (best_epoch, n_epochs) == (2, 4)
+    assert not torch.equal(states[1]["0.weight"], states[3]["0.weight"])
+    for k, v in module.state_dict().items():
+        assert torch.equal(v, states[1][k]), k
+
+def test_score_gradients_are_the_score_and_its_gradient():
+    """Guards against the logit and its gradient returned instead of g = sigmoid(logit)."""
+    from sklearn_recourse._recourse_training import score_gradients, scores
+
+    module, X, _, _ = _training_problem()
+    g, grad = score_gradients(module, X)
+    np.testing.assert_allclose(g, scores(module, X), atol=1e-6)
+    h = 1e-2
+    for j in range(X.shape[1]):
+        e = np.zeros(X.shape[1])
+        e[j] = h
+        fd = (scores(module, X + e) - scores(module, X - e)) / (2 * h)
+        np.testing.assert_allclose(grad[:, j], fd, atol=2e-3)
+
+def test_gradient_search_leaves_a_row_already_at_the_threshold():
+    """Guards against g < threshold -> g <= threshold: a row whose score equals the
+    threshold, hence accepted, keeps moving."""
+    from sklearn_recourse._recourse_training import gradient_search, scores
+
+    module, X, _, step = _training_problem()
+    g = scores(module, X)
+    row = int(np.argsort(g)[len(g) // 2])
+    D = gradient_search(module, X, g[row], step=step, max_iter=5, step_size=0.1)
+    assert np.all(D[row] == 0.0)
+    below = g < g[row]
+    assert np.abs(D[below]).sum(axis=1).min() > 0  # the rows below it do move

@@ -376,3 +376,50 @@ def test_scorer_does_not_mutate(fitted, data):
     for metric in METRICS:
         make_recourse_scorer(metric, sensitive_feature="group")(fitted, X)
     pd.testing.assert_frame_equal(X, before)
+
+
+class _NearestAccepted(BaseEstimator):
+    """Generator double on arrays: recourse = the nearest training row accepted."""
+
+    def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.neighbors import NearestNeighbors
+        from sklearn.pipeline import make_pipeline
+
+        self.feature_space_ = FeatureSpace().fit(X)
+        self.classifier_ = make_pipeline(FeatureSpace(), LogisticRegression()).fit(X, y)
+        self._pool = np.asarray(X)[self.classifier_.predict(X) == 1]
+        self._nn = NearestNeighbors(n_neighbors=1).fit(self._pool)
+        return self
+
+    def transform(self, X):
+        X = np.array(X, dtype=float)
+        rejected = self.classifier_.predict(X) != 1
+        if rejected.any():
+            X[rejected] = self._pool[self._nn.kneighbors(X[rejected])[1][:, 0]]
+        return X
+
+def test_pipeline_oracle_with_column_names_gets_a_dataframe():
+    """Guards against the earlier steps' inverse_transform output, an ndarray, passed as is
+    to an oracle that selects its columns by name."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from sklearn_recourse.metrics import make_recourse_scorer, validity
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"x1": rng.normal(size=150), "x2": rng.normal(size=150)})
+    y = (X["x1"] + X["x2"] > 0).astype(int)
+    pipe = make_pipeline(StandardScaler(), _NearestAccepted()).fit(X, y)
+    oracle = make_pipeline(
+        ColumnTransformer([("keep", "passthrough", ["x1", "x2"])]), LogisticRegression()
+    ).fit(X, (X["x1"] > 0.3).astype(int))
+    scaler, gen = pipe[0], pipe[-1]
+    X_t = scaler.transform(X)
+    rejected = gen.classifier_.predict(X_t) != 1
+    X_cf = pd.DataFrame(scaler.inverse_transform(gen.transform(X_t[rejected])), columns=X.columns)
+    expected = validity(oracle, X_cf)
+    assert 0 < expected < 1
+    assert make_recourse_scorer("validity", oracle=oracle)(pipe, X) == pytest.approx(expected)

@@ -531,7 +531,7 @@ decreasing_features, feature_bounds
         -------
         report : DataFrame
             One row per group of the sensitive feature among the affected
-            rows, with ``n_affected``, ``effectiveness`` (share given valid
+            rows (in sorted order, as in the fairness metrics), with ``n_affected``, ``effectiveness`` (share given valid
             recourse by ``transform``), ``n_phi`` (kept actions flipping at
             least a ``phi`` share of the group's rows in their unit, summed
             over units), ``mean_gower`` (of the
@@ -580,7 +580,12 @@ decreasing_features, feature_bounds
             return total
 
         rows = []
-        for g in pd.unique(pd.Series(values)):
+        # groups in sorted order, as equal_effectiveness and equal_choice_of_recourse
+        try:
+            groups = pd.factorize(values, sort=True)[1]
+        except TypeError:  # labels of mixed types cannot be sorted
+            groups = pd.factorize(values, sort=False)[1]
+        for g in groups:
             member = np.asarray(values == g)
             rows.append(
                 {

@@ -185,6 +185,10 @@ def test_units_actions_and_report(fitted, data):
     report = fitted.fairness_report(X)
     assert fitted.found_.shape == (3,)  # the report leaves transform's found_ alone
     assert set(report.index) == {"a", "b"}
+    # groups sorted, as in the fairness metrics, whatever order the rows come in
+    backwards = fitted.fairness_report(X.sort_values("group", ascending=False))
+    assert backwards.index.tolist() == ["a", "b"]
+    pd.testing.assert_frame_equal(backwards, report)
     assert set(report.columns) >= {"n_affected", "effectiveness", "n_phi", "mean_gower", "asr", "pd"}
     fitted.transform(X)
     rejected = ~fitted._accepts(X)

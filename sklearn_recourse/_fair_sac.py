@@ -531,12 +531,13 @@ decreasing_features, feature_bounds
         -------
         report : DataFrame
             One row per group of the sensitive feature among the affected
-            rows (in sorted order, as in the fairness metrics), with ``n_affected``, ``effectiveness`` (share given valid
-            recourse by ``transform``), ``n_phi`` (kept actions flipping at
-            least a ``phi`` share of the group's rows in their unit, summed
-            over units), ``mean_gower`` (of the
-            recourse found), and the overall ``asr`` (mean effectiveness) and
-            ``pd`` (max - min effectiveness) repeated on every row.
+            rows, in sorted order as in the fairness metrics, with
+            ``n_affected``, ``effectiveness`` (share given valid recourse by
+            ``transform``), ``n_phi`` (kept actions flipping at least a
+            ``phi`` share of the group's rows in their unit, summed over
+            units), ``mean_gower`` (of the recourse found), and the overall
+            ``asr`` (mean effectiveness) and ``pd`` (max - min
+            effectiveness) repeated on every row.
         """
         check_is_fitted(self)
         X = check_raw_X(self, X, reset=False)

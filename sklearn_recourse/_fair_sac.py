@@ -551,6 +551,7 @@ decreasing_features, feature_bounds
         if affected.size == 0:
             raise ValueError("The classifier accepts every row of X: no affected rows to report on.")
         from .metrics import gower_distance
+        from .metrics._fairness import factorize_groups
 
         X_aff = take_rows(X, affected)
         Z = fs.transform(X_aff)
@@ -581,13 +582,10 @@ decreasing_features, feature_bounds
             return total
 
         rows = []
-        # groups in sorted order, as equal_effectiveness and equal_choice_of_recourse
-        try:
-            groups = pd.factorize(values, sort=True)[1]
-        except TypeError:  # labels of mixed types cannot be sorted
-            groups = pd.factorize(values, sort=False)[1]
-        for g in groups:
-            member = np.asarray(values == g)
+        # groups in the order of equal_effectiveness and equal_choice_of_recourse
+        codes, groups = factorize_groups(values)
+        for i, g in enumerate(groups):
+            member = codes == i
             rows.append(
                 {
                     "group": g,

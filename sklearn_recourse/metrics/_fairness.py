@@ -126,11 +126,17 @@ def _check_groups(sensitive_features, n_rows):
         )
     if np.asarray(pd.isna(labels)).any():
         raise ValueError("sensitive_features contains missing values.")
-    try:
-        codes, groups = pd.factorize(labels, sort=True)
-    except TypeError:  # labels of mixed types cannot be sorted
-        codes, groups = pd.factorize(labels, sort=False)
+    codes, groups = factorize_groups(labels)
     return codes, pd.Index(groups, name=name)
+
+
+def factorize_groups(labels):
+    """Group code of each label and the groups, in sorted order when the
+    labels can be sorted (labels of mixed types keep their first-seen order)."""
+    try:
+        return pd.factorize(labels, sort=True)
+    except TypeError:
+        return pd.factorize(labels, sort=False)
 
 
 def _group_action_effectiveness(flipped, codes, n_groups):

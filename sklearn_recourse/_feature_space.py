@@ -257,9 +257,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     overflows = not np.isfinite(hi - lo)
                 if overflows:
                     raise ValueError(
-                        f"Feature {self._names(np.arange(n) == j)} spans {lo:g} to {hi:g}, a range that "
-                        "overflows float64, so it cannot be min-max scaled. Rescale it "
-                        "(for example to other units) before fitting."
+                        f"Feature {self._names(np.arange(n) == j)[0]!r} spans {lo:g} to "
+                        f"{hi:g}, a range that overflows float64, so it cannot be min-max "
+                        "scaled. Rescale it (for example to other units) before fitting."
                     )
                 self.data_min_[j] = lo
                 self.data_range_[j] = hi - lo if hi > lo else 1.0

@@ -261,6 +261,7 @@ def _benchmark_data(n_train=240, n_test=160, seed=0):
         X.iloc[n_train:].reset_index(drop=True), y[n_train:], ["c1", "c2"], ["c1", "c2"],
     )
 
+
 @pytest.fixture(scope="module")
 def protocol_calls():
     import sklearn_recourse._benchmark as bench
@@ -287,6 +288,7 @@ def protocol_calls():
         bench._oracle = real
     return data, protocol, calls
 
+
 def test_protocol_labels_are_sampled_from_the_balanced_oracle(protocol_calls):
     """Guards against labels = the oracle's decision, not a Bernoulli draw from its
     probability; the oracle fitted without balanced sample weights."""
@@ -304,6 +306,7 @@ def test_protocol_labels_are_sampled_from_the_balanced_oracle(protocol_calls):
     np.testing.assert_array_equal(protocol.y_train, expected)
     assert (protocol.y_train != (p[: len(data.X_train)] > 0.5)).any()
 
+
 def test_protocol_test_rows_and_lof_reference(protocol_calls):
     """Guards against test rows not restricted to h(x) <= 0.5; LOF fitted on the rows h
     accepts instead of those the oracle predicts favourable."""
@@ -315,6 +318,7 @@ def test_protocol_test_rows_and_lof_reference(protocol_calls):
     n_fav = int((protocol.oracle.predict(X_all) == 1).sum())
     assert n_fav != int((protocol.classifier.predict(X_all) == 1).sum())
     assert protocol.lof.n_samples_fit_ == n_fav
+
 
 def test_immutables_kept_needs_every_immutable_unchanged(protocol_calls):
     """Guards against a row counted as keeping its immutables when any one is kept."""

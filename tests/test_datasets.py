@@ -369,6 +369,7 @@ def test_loader_reports_missing_declared_features():
         _make_bunch(frame, _COMPAS, return_X_y=False, as_frame=True, source="a test frame",
                     subset="all")
 
+
 def test_heloc_every_feature_is_actionable(tmp_path):
     """Guards against HELOC's actionable list left empty instead of every feature (the
     shared-data test that checks it is skipped where ../shared/data is absent)."""

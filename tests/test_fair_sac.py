@@ -374,6 +374,7 @@ class _RuleClassifier(ClassifierMixin, BaseEstimator):
         p = self.predict(X).astype(float)
         return np.c_[1 - p, p]
 
+
 def _rule_frame():
     # group a: x0 spread over [0, 1]; group b: its rejected rows sit just below 0.5
     a = np.linspace(0.0, 1.0, 100)
@@ -392,6 +393,7 @@ def _rule_frame():
 RULE_FAST = dict(total_timesteps=40, learning_starts=10, max_episode_steps=10, batch_size=16,
             net_arch=(8,), random_state=0)
 
+
 @pytest.fixture(scope="module")
 def rule_fitted():
     X, y = _rule_frame()
@@ -399,6 +401,7 @@ def rule_fitted():
         _RuleClassifier().fit(X, y), sensitive_feature="g", fairness="group", **RULE_FAST
     )
     return X, gen.fit(X, y)
+
 
 def test_kept_actions_all_change_something():
     """Guards against keeping actions that change nothing, e.g. all-zero ones: with eight
@@ -413,6 +416,7 @@ def test_kept_actions_all_change_something():
     cand = gen._codec.apply(states, Z)
     assert (gen._codec.gower(cand, Z).max(axis=1) > 0).all()
     assert not (gen.actions_[0].fillna(0) == 0).all(axis=1).any()
+
 
 def test_transform_picks_the_cheapest_accepted_action(rule_fitted):
     """Guards against a negated ranking key, which would choose the costliest valid action."""
@@ -429,6 +433,7 @@ def test_transform_picks_the_cheapest_accepted_action(rule_fitted):
     assert gen.found_.all()
     np.testing.assert_allclose(X_cf["x0"] - rows["x0"], 0.6)
 
+
 def test_report_counts_n_phi_within_each_group(rule_fitted):
     """Guards against N_phi from the action's share of the whole unit, not of the group."""
     X, gen = rule_fitted
@@ -440,6 +445,7 @@ def test_report_counts_n_phi_within_each_group(rule_fitted):
     assert report.loc["b", "effectiveness"] == 1.0
     assert report.loc["a", "effectiveness"] == pytest.approx(10 / 51, abs=0.03)
 
+
 class _TwoUnits:
     """Stand-in for the K-means model: unit 1 for scaled x0 > 0.25."""
 
@@ -447,6 +453,7 @@ class _TwoUnits:
 
     def predict(self, Zc):
         return (Zc[:, 0] > 0.25).astype(int)
+
 
 def test_equal_cost_ties_go_to_the_rows_own_unit(rule_fitted):
     """Guards against a tie-break that favours the other units' actions."""
@@ -460,6 +467,7 @@ def test_equal_cost_ties_go_to_the_rows_own_unit(rule_fitted):
     assert gen.found_.all()
     own = np.where(rows["x0"] > 0.25, "r", "q")
     np.testing.assert_array_equal(X_cf["c"].to_numpy(), own)
+
 
 def test_hybrid_uses_groups_inside_clusters_without_the_sensitive_feature(monkeypatch):
     """Guards against hybrid trained without group terms; clusters computed on the sensitive
@@ -485,6 +493,7 @@ def test_hybrid_uses_groups_inside_clusters_without_the_sensitive_feature(monkey
     FairSACRecourse(_RuleClassifier().fit(X, y), sensitive_feature="g", fairness="individual",
                     n_clusters=2, **RULE_FAST).fit(X, y)
     assert seen and not any(seen)
+
 
 def test_row_sample_is_stratified_within_the_unit():
     """Guards against the stratified sample sized by the share of all affected rows instead

@@ -14,6 +14,7 @@ from sklearn_recourse._fair_sac_env import ActionCodec, Evaluation, FairRecourse
 
 WEIGHTS = {"asr": 2.0, "pd": 3.0, "active": 0.7, "gower": 0.5, "success": 1.0}
 
+
 def _space_frame(n=60, seed=0):
     rng = np.random.default_rng(seed)
     return pd.DataFrame(
@@ -26,11 +27,13 @@ def _space_frame(n=60, seed=0):
         }
     )
 
+
 @pytest.fixture(scope="module")
 def space():
     X = _space_frame()
     fs = FeatureSpace(decreasing_features=["x1"], immutable_features=["g"]).fit(X)
     return X, fs
+
 
 def _env(space, n_actions=2, objective="EE", codes=None, rows=None):
     X, fs = space
@@ -52,6 +55,7 @@ def _env(space, n_actions=2, objective="EE", codes=None, rows=None):
         phi=0.5,
     )
 
+
 def test_codec_decreasing_feature_can_only_decrease(space):
     """Guards against the upper limit 0 of a decreasing continuous feature dropped."""
     _, fs = space
@@ -66,6 +70,7 @@ def test_codec_decreasing_feature_can_only_decrease(space):
     a0 = -1.0 + 2.0 * (slot + 0.5) / p
     env.step(np.array([a0, 1.0]))
     assert env._states[0, i] == 0.0
+
 
 def test_codec_categorical_values_map_to_categories(space):
     """Guards against code >= 0 -> code > 0: the first category could never be set;
@@ -88,6 +93,7 @@ def test_codec_categorical_values_map_to_categories(space):
     assert (decoded[3]["b"] == cats_b[0]).all()
     assert (decoded[4]["b"] == cats_b[1]).all()
 
+
 def _evaluation(phi=0.5, active=(True, True), gower=None):
     # 4 rows of group 0, 2 of group 1
     codes = np.array([0, 0, 0, 0, 1, 1])
@@ -101,6 +107,7 @@ def _evaluation(phi=0.5, active=(True, True), gower=None):
         gower = np.array([[0.1] * 6, [0.3] * 6])
     return Evaluation(accepted, np.array(active), codes, 2, gower, phi, True)
 
+
 def test_evaluation_per_group_n_phi_and_disparity():
     """Guards against per-group effectiveness over all rows, not the group's; eff >= phi ->
     eff > phi; disparity max - min -> max; ASR = mean over groups."""
@@ -111,6 +118,7 @@ def test_evaluation_per_group_n_phi_and_disparity():
     assert ev.n_phi.tolist() == [1, 2]
     assert ev.ecr_disparity == 1
 
+
 def test_evaluation_gower_is_over_active_actions_only():
     """Guards against mean Gower over all K actions, inactive ones included."""
     gower = np.array([[0.2] * 6, [0.0] * 6])
@@ -119,6 +127,7 @@ def test_evaluation_gower_is_over_active_actions_only():
     assert ev.gower == pytest.approx(0.2)
     # the inactive action flips nothing
     assert ev.n_phi.tolist() == [1, 1]
+
 
 @pytest.mark.parametrize("objective", ["EE", "ECR", "EE-ECR"])
 def test_value_of_each_objective(space, objective):
@@ -132,6 +141,7 @@ def test_value_of_each_objective(space, objective):
     expected = {"EE": ee - gower, "ECR": ecr - gower, "EE-ECR": ee + ecr - gower}[objective]
     assert env.value(ev) == pytest.approx(expected)
 
+
 def test_success_needs_both_targets(space):
     """Guards against the PD target of EE success dropped."""
     env = _env(space, objective="EE")
@@ -144,6 +154,7 @@ def test_success_needs_both_targets(space):
     assert not ecr.is_success(types.SimpleNamespace(**{**vars(ok), "n_phi": np.array([0, 0])}))
     assert not ecr.is_success(types.SimpleNamespace(**{**vars(ok), "n_phi": np.array([1, 2]),
                                                        "ecr_disparity": 1}))
+
 
 def test_step_slot_decoding_with_more_features_than_actions(space):
     """Guards against decoding a slot with divmod(slot, K) instead of divmod(slot, p) (the
@@ -162,6 +173,7 @@ def test_step_slot_decoding_with_more_features_than_actions(space):
     env.step(np.array([0.375, -1.0]))
     expected[1, 1] = -0.1
     np.testing.assert_allclose(env._states, expected)
+
 
 def test_reward_is_the_change_of_R_over_several_steps(space):
     """Guards against a reward of R instead of R - R_previous (the same from R = 0, where
@@ -185,6 +197,7 @@ def test_reward_is_the_change_of_R_over_several_steps(space):
     assert len(set(np.round(values, 12))) > 1
     assert env.best[0] == pytest.approx(max(values))
     assert env.value(env.best[2]) == pytest.approx(max(values))
+
 
 def test_groups_of_a_unit_are_relabelled(space):
     """Guards against group codes used as given: a unit holding groups 3 and 7 would get 8

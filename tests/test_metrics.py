@@ -591,6 +591,7 @@ def test_equal_choice_disparity_is_max_minus_min_over_all_groups():
     assert res.n_phi.tolist() == [1, 3, 1]
     assert res.disparity == 2
 
+
 def test_groups_are_reported_in_sorted_order():
     """Guards against groups in order of appearance, not sorted."""
     from sklearn_recourse.metrics import equal_choice_of_recourse, equal_effectiveness

@@ -554,6 +554,7 @@ def test_a_target_reached_exactly_counts_as_reachable():
         assert reachable.all()
         np.testing.assert_allclose(D, [[1.0, 0.0], [1.0, 1.0]], atol=1e-7)
 
+
 def test_solver_results_are_inside_the_row_box_exactly():
     """Guards against solver output not clipped to the row box: CLARABEL's projection
     overshoots a bound by ~1e-13 on some rows."""
@@ -568,6 +569,7 @@ def test_solver_results_are_inside_the_row_box_exactly():
         act = ActionSet(np.full(m, -2.0), np.full(m, 2.0), A, b)
         D = act.project(rng.normal(scale=3, size=(n, m)), low, high)
         assert np.all(D >= low) and np.all(D <= high)
+
 
 def test_build_mlp_uses_the_activation_and_dropout():
     """Guards against the activation ignored: always tanh."""
@@ -584,6 +586,7 @@ def test_build_mlp_uses_the_activation_and_dropout():
     no_dropout = build_mlp(3, (4,), "relu", 0.0)
     assert [type(layer) for layer in no_dropout] == [nn.Linear, nn.ReLU, nn.Linear]
 
+
 def _training_problem(seed=0):
     from sklearn_recourse._action_set import ActionSet
     from sklearn_recourse._recourse_training import ActionStep, build_mlp
@@ -596,6 +599,7 @@ def _training_problem(seed=0):
     step = ActionStep(ActionSet(np.full(3, -0.5), np.full(3, 0.5)), [0, 1, 2], -np.inf, np.inf)
     return module, X, y, step
 
+
 def _train(module, X, y, step, **kw):
     from sklearn_recourse._recourse_training import train
 
@@ -605,6 +609,7 @@ def _train(module, X, y, step, **kw):
     params.update(kw)
     return train(module, X, y, **params)
 
+
 def test_early_stopping_after_n_iter_no_change_epochs_keeps_the_first_of_ties():
     """Guards against since_best >= n -> > n: one epoch too many; value > best -> >=: a tie
     replaces the best epoch, so a flat score never stops."""
@@ -613,6 +618,7 @@ def test_early_stopping_after_n_iter_no_change_epochs_keeps_the_first_of_ties():
         module, X, y, step, validation_score=lambda s, t: 0.5, n_iter_no_change=3
     )
     assert (best_epoch, n_epochs, len(history)) == (1, 4, 4)
+
 
 def test_training_restores_the_weights_of_the_best_epoch():
     """Guards against the best epoch's weights not loaded back."""
@@ -629,6 +635,7 @@ def test_training_restores_the_weights_of_the_best_epoch():
     for k, v in module.state_dict().items():
         assert torch.equal(v, states[1][k]), k
 
+
 def test_score_gradients_are_the_score_and_its_gradient():
     """Guards against the logit and its gradient returned instead of g = sigmoid(logit)."""
     from sklearn_recourse._recourse_training import score_gradients, scores
@@ -642,6 +649,7 @@ def test_score_gradients_are_the_score_and_its_gradient():
         e[j] = h
         fd = (scores(module, X + e) - scores(module, X - e)) / (2 * h)
         np.testing.assert_allclose(grad[:, j], fd, atol=2e-3)
+
 
 def test_gradient_search_leaves_a_row_already_at_the_threshold():
     """Guards against g < threshold -> g <= threshold: a row whose score equals the

@@ -399,6 +399,7 @@ class _NearestAccepted(BaseEstimator):
             X[rejected] = self._pool[self._nn.kneighbors(X[rejected])[1][:, 0]]
         return X
 
+
 def test_pipeline_oracle_with_column_names_gets_a_dataframe():
     """Guards against the earlier steps' inverse_transform output, an ndarray, passed as is
     to an oracle that selects its columns by name."""

@@ -197,8 +197,30 @@ def test_sensitive_feature_metrics_with_named_column(fitted, data):
     assert make_recourse_scorer("asr", sensitive_feature="group", oracle=always)(fitted, X) == 1.0
     # integer position also works on a DataFrame
     assert make_recourse_scorer("asr", sensitive_feature=2, oracle=oracle)(fitted, X) == asr
-    with pytest.raises(ValueError, match="not a column"):
+    with pytest.raises(ValueError, match="unknown feature 'race'"):
         make_recourse_scorer("asr", sensitive_feature="race")(fitted, X)
+
+
+def test_sensitive_feature_integer_is_a_position_even_for_integer_labels():
+    # the rule of FeatureSpace and FairSACRecourse: column label 1 at position 0
+    # is read by sensitive_feature=0, not the column labelled 0
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame(
+        {1: rng.integers(0, 2, 80), 0: rng.normal(size=80), 2: rng.normal(size=80)}
+    )
+    y = (X[0] + X[2] > 0).astype(int)
+    gen = NearestAcceptedRecourse(max_cost=0.3).fit(X, y)
+    rejected = gen.classifier_.predict(X) != 1
+    X_cf = gen.transform(X[rejected])
+    flipped = ~X_cf.isna().any(axis=1).to_numpy()
+    flipped[flipped] = gen.classifier_.predict(X_cf[flipped]) == 1
+    by_position = equal_effectiveness(flipped, sensitive_features=X[rejected].iloc[:, 0])
+    assert 0 < by_position.pd
+    assert make_recourse_scorer("neg_pd", sensitive_feature=0)(gen, X) == pytest.approx(
+        -by_position.pd
+    )
+    by_label_0 = equal_effectiveness(flipped, sensitive_features=X[rejected][0])
+    assert by_label_0.pd != pytest.approx(by_position.pd)
 
 
 def test_sensitive_feature_position_on_arrays():
@@ -213,7 +235,7 @@ def test_sensitive_feature_position_on_arrays():
     ee = equal_effectiveness(flipped, sensitive_features=X[rejected, 2])
     assert make_recourse_scorer("asr", sensitive_feature=2)(gen, X) == pytest.approx(ee.asr)
     assert make_recourse_scorer("neg_pd", sensitive_feature=-1)(gen, X) == pytest.approx(-ee.pd)
-    with pytest.raises(ValueError, match="integer position"):
+    with pytest.raises(ValueError, match="no column names"):
         make_recourse_scorer("asr", sensitive_feature="group")(gen, X)
     with pytest.raises(ValueError, match="out of range"):
         make_recourse_scorer("asr", sensitive_feature=3)(gen, X)

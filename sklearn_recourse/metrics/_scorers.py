@@ -1,10 +1,9 @@
 """Scorers for recourse generators, usable as ``GridSearchCV(scoring=...)``."""
 
-import numbers
-
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from .._feature_space import _feature_indices
 from .._validation import check_positive_integer, is_dataframe
 from ._fairness import equal_effectiveness
 from ._recourse import (
@@ -34,32 +33,18 @@ _FAIRNESS = ("asr", "neg_pd")
 
 
 def _sensitive_column(X, sensitive_feature):
-    """Group labels of every row of X, from a column name (DataFrame) or position."""
-    if is_dataframe(X):
-        if sensitive_feature in X.columns:
-            return X[sensitive_feature].to_numpy()
-        if isinstance(sensitive_feature, numbers.Integral) and not isinstance(
-            sensitive_feature, (bool, np.bool_)
-        ):
-            if -X.shape[1] <= sensitive_feature < X.shape[1]:
-                return X.iloc[:, sensitive_feature].to_numpy()
-        raise ValueError(
-            f"sensitive_feature {sensitive_feature!r} is not a column of X; X has "
-            f"columns {list(X.columns)}."
-        )
-    if not isinstance(sensitive_feature, numbers.Integral) or isinstance(
-        sensitive_feature, (bool, np.bool_)
-    ):
-        raise ValueError(
-            f"X has no column names, so sensitive_feature must be an integer position; "
-            f"got {sensitive_feature!r}."
-        )
-    if not -X.shape[1] <= sensitive_feature < X.shape[1]:
-        raise ValueError(
-            f"sensitive_feature position {sensitive_feature} is out of range for X with "
-            f"{X.shape[1]} features."
-        )
-    return X[:, sensitive_feature]
+    """Group labels of every row of X.
+
+    A string names a column and an integer is a position, even for a DataFrame
+    whose column labels are integers: the rule of FeatureSpace and of
+    FairSACRecourse's ``sensitive_feature``, so all of them read the same column.
+    """
+    names = None
+    if is_dataframe(X) and all(isinstance(c, str) for c in X.columns):
+        names = np.asarray(X.columns, dtype=object)
+    mask = _feature_indices([sensitive_feature], X.shape[1], names, "sensitive_feature")
+    j = np.flatnonzero(mask)[0]
+    return X.iloc[:, j].to_numpy() if is_dataframe(X) else X[:, j]
 
 
 class _RecourseScorer:
@@ -251,8 +236,10 @@ def make_recourse_scorer(
         Default: the rows of the scored ``X`` that the judge predicts
         favourable (at least 2 are needed).
     sensitive_feature : str or int, default=None
-        Column of ``X`` holding the group (a name for DataFrames, a position
-        for arrays). Required for ``"asr"`` and ``"neg_pd"``.
+        Column of ``X`` holding the group: a string names a column, an
+        integer is a position (even for a DataFrame whose column labels are
+        integers), as in :class:`~sklearn_recourse.FeatureSpace`. Required for
+        ``"asr"`` and ``"neg_pd"``.
     average : {"micro", "macro"}, default="micro"
         Averaging of :func:`equal_effectiveness`. With one recourse per row
         both give the same value.

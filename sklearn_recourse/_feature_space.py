@@ -120,7 +120,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     lower_bound_, upper_bound_ : ndarray
         Feasible bounds of continuous features in encoded units.
     integer_ : ndarray of bool
-        Continuous features of integer dtype, decoded and projected to whole numbers.
+        Continuous features of integer dtype (in an object array: columns of
+        integers, not whole-valued floats), decoded and projected to whole numbers.
     columns_ : list of ndarray
         Encoded columns of each raw feature.
     encoded_feature_ : ndarray of int
@@ -265,15 +266,14 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 self.data_range_[j] = hi - lo if hi > lo else 1.0
                 self._data_max[j] = hi
                 kind = (dtype if dtype is not None else values.dtype).kind
-                # whole numbers in an object array count as integers too
-                self.integer_[j] = kind in "iu" or (
-                    kind == "O" and bool(np.all(numeric == np.round(numeric)))
-                )
-                # an object column of Python ints decodes to Python ints again
+                # in an object array the values' own types stand for the dtype:
+                # a column of ints is an integer feature (and decodes to Python
+                # ints again), whole-valued floats stay floats as in a float array
                 self._object_ints[j] = kind == "O" and all(
                     isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
                     for v in values
                 )
+                self.integer_[j] = kind in "iu" or self._object_ints[j]
                 if kind in "iu":
                     own = dtype if dtype is not None else values.dtype
                     info = np.iinfo(getattr(own, "numpy_dtype", own))

@@ -82,6 +82,10 @@ def check_raw_X(estimator, X, *, reset):
                 "which recourse cannot change; convert them to numbers first."
             )
     else:
+        if isinstance(X, (list, tuple)) and _text_kind(X):
+            # rows mixing numbers and strings: numpy would turn the numbers
+            # into text and every feature would look categorical
+            X = np.asarray(X, dtype=object)
         X = check_array(X, dtype=None, ensure_all_finite=False, estimator=estimator)
         if X.dtype.kind == "c":  # check_array already refuses complex; keep explicit
             raise ValueError("Complex data not supported.")
@@ -104,6 +108,13 @@ def feature_names_checked():
             "ignore", message="X (does not have valid|has) feature names", category=UserWarning
         )
         yield
+
+
+def _text_kind(rows):
+    try:
+        return np.asarray(rows).dtype.kind in "US"
+    except ValueError:  # ragged rows: check_array explains
+        return False
 
 
 def _check_frame_columns(estimator, X, reset):

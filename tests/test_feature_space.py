@@ -111,9 +111,7 @@ def _col(X, j):
 
 
 def _is_integer(X, j, kind):
-    """Integer dtype; or, in an object array, a column of whole-valued Python numbers."""
-    if kind == "pyfloat":
-        return all(float(v).is_integer() for v in _col(X, j))
+    """Integer dtype; in an object array the Python floats never count (their type is float)."""
     return kind in INT_KINDS
 
 
@@ -818,7 +816,8 @@ def test_object_column_keeps_python_ints_and_whole_floats_apart(container):
     if container == "frame":  # object columns of a frame are continuous when told so
         X = pd.DataFrame(X, columns=["n", "x", "c"])
     fs = FeatureSpace(categorical_features=[2]).fit(X)
-    assert fs.integer_[0] and fs.integer_[1]  # both whole-valued
+    # the values' types decide, as a dtype does: whole-valued floats are floats
+    assert fs.integer_[0] and not fs.integer_[1]
     Z = fs.transform(X)
     moved = Z.copy()
     moved[:, :2] = 0.5
@@ -827,6 +826,22 @@ def test_object_column_keeps_python_ints_and_whole_floats_apart(container):
     # every cell of a column of ints is an int, of whole floats a float
     assert [type(v) for v in D[:, 0]] == [int] * 3 and D[:, 0].tolist() == [48, 48, 48]
     assert [type(v) for v in D[:, 1]] == [float] * 3 and D[:, 1].tolist() == [5.0, 5.0, 5.0]
+    # fractional values of the float column are fine after fit, as for a float dtype
+    later = np.array([[35, 2.5, "a"], [60, 3.25, "b"], [41, 7.5, "a"]], dtype=object)
+    if container == "frame":
+        later = pd.DataFrame(later, columns=["n", "x", "c"])
+    assert fs.transform(later)[:, 1].tolist() == pytest.approx([0.5 / 6, 1.25 / 6, 5.5 / 6])
+
+
+def test_list_of_rows_mixing_numbers_and_strings_keeps_the_numbers_numeric():
+    # numpy turns [[35, "a"], ...] into text; the rows are read as an object array
+    rows = [[35, 2.5, "a"], [60, 4.0, "b"], [41, 8.0, "a"]]
+    fs = FeatureSpace().fit(rows)
+    assert fs.categorical_.tolist() == [False, False, True]
+    assert fs.integer_.tolist() == [True, False, False]
+    D = fs.inverse_transform(fs.transform(rows))
+    assert D.tolist() == rows
+    assert fs.transform(rows).tolist() == fs.transform(np.array(rows, dtype=object)).tolist()
 
 
 @pytest.mark.parametrize("values", [[0, 0], [2.5, 2.5, 2.5]])

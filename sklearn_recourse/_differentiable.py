@@ -75,7 +75,10 @@ def differentiable_probability(classifier, feature_space, desired_class):
     *pre, model = steps
     W, c = None, None
     if pre and isinstance(pre[0], FeatureSpace):
-        W, c = feature_space.linear_map_to(pre[0])
+        try:
+            W, c = feature_space.linear_map_to(pre[0])
+        except ValueError:  # the two spaces disagree on a feature's kind: no affine map
+            return None
         pre = pre[1:]
     else:
         mapped = _raw_numeric_map(feature_space)

@@ -21,7 +21,8 @@ _DEFAULT_WEIGHTS = {"asr": 1.0, "pd": 1.0, "active": 0.1, "gower": 1.0, "success
 def encoded_predictor(classifier, feature_space, desired_class):
     """A function Z -> accepted (bool) for encoded rows, with one classifier call.
 
-    When the classifier is a Pipeline that starts with a FeatureSpace, its
+    When the classifier is a Pipeline that starts with a FeatureSpace that
+    agrees with ``feature_space`` on which features are categorical, its
     remaining steps are applied to the mapped encoding directly (exact for
     projected rows); otherwise the rows are decoded and the classifier
     called on raw rows.
@@ -30,8 +31,14 @@ def encoded_predictor(classifier, feature_space, desired_class):
 
     from ._feature_space import FeatureSpace
 
+    mapped = None
     if isinstance(classifier, Pipeline) and isinstance(classifier.steps[0][1], FeatureSpace):
-        W, c = feature_space.linear_map_to(classifier.steps[0][1])
+        try:
+            mapped = feature_space.linear_map_to(classifier.steps[0][1])
+        except ValueError:  # the two spaces disagree on a feature's kind: no affine map
+            pass
+    if mapped is not None:
+        W, c = mapped
         rest = classifier[1:]
 
         def accepts(Z):

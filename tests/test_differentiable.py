@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
@@ -346,6 +347,20 @@ def test_none_for_string_categories_without_feature_space():
     lr = LogisticRegression().fit(FeatureSpace().fit_transform(X), y)
     assert differentiable_probability(lr, fs, "good") is None
     assert differentiable_probability(make_pipeline(StandardScaler(), lr), fs, "good") is None
+
+
+@pytest.mark.parametrize("declared", ["classifier", "generator"])
+def test_none_when_the_spaces_read_a_feature_as_different_kinds(declared):
+    # an integer code, categorical in one FeatureSpace and continuous in the
+    # other: no affine map between the encodings (finite differences instead)
+    X, y = _numeric()
+    X = pd.DataFrame(X, columns=list("abcd")).assign(code=np.arange(len(y)) % 3)
+    told = FeatureSpace(categorical_features=["code"])
+    inner, outer = (told, FeatureSpace()) if declared == "classifier" else (FeatureSpace(), told)
+    pipe = make_pipeline(inner, LogisticRegression()).fit(X, y)
+    assert differentiable_probability(pipe, outer.fit(X), 1) is None
+    # the same kinds on both sides keep the exact map
+    assert differentiable_probability(pipe, clone(inner).fit(X), 1) is not None
 
 
 def test_none_for_unsupported_step_or_unknown_class():

@@ -56,6 +56,24 @@ def fitted(data, classifier):
     ).fit(X, y)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_encoded_predictor_when_the_spaces_read_a_feature_as_different_kinds(data):
+    # "code" is categorical for the classifier and continuous for the generator:
+    # no affine map between the encodings, so rows are decoded for the classifier
+    from sklearn_recourse import FeatureSpace, default_classifier
+
+    X, y = data
+    X = X.assign(code=np.arange(len(X)) % 3)
+    clf = default_classifier(["job", "group", "code"], random_state=0).fit(X, y)
+    fs = FeatureSpace().fit(X)
+    accepts = encoded_predictor(clf, fs, 1)
+    np.testing.assert_array_equal(accepts(fs.transform(X)), clf.predict(X) == 1)
+    gen = FairSACRecourse(clf, sensitive_feature="group", fairness="group", **FAST).fit(X, y)
+    out = gen.transform(X[clf.predict(X) == 0])
+    assert gen.found_.any()
+    assert (clf.predict(out[gen.found_]) == 1).all()
+
+
 def _env(fitted, data, objective="EE", use_groups=True):
     X, _ = data
     fs = fitted.feature_space_

@@ -234,6 +234,21 @@ def test_wachter_analytic_gradients_for_supported_models(compas):
     assert gen.gradient_ == "analytic"
 
 
+def test_wachter_when_the_classifier_space_reads_a_feature_as_another_kind(compas):
+    # the classifier's FeatureSpace was told two_year_recid is categorical, the
+    # generator's detects it as an integer: the encodings have no affine map
+    # between them, so Wachter falls back to finite differences on raw rows
+    X, y, _, clf, _ = compas
+    gen = WachterRecourse(clf, immutable_features=IMMUTABLE, max_iter=200).fit(X, y)
+    assert not gen.feature_space_.categorical_[list(X.columns).index("two_year_recid")]
+    assert gen.gradient_ == "finite_differences"
+    queries = X[clf.predict(X) == 0].iloc[:10]
+    out = gen.transform(queries)
+    assert gen.found_.mean() > 0.5
+    assert (clf.predict(out[gen.found_]) == 1).all()
+    assert (out.loc[gen.found_, IMMUTABLE] == queries.loc[gen.found_, IMMUTABLE]).all().all()
+
+
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_same_seed_same_output_and_pickle_clone(cls, compas):
     X, y, test, _, categorical = compas

@@ -327,8 +327,16 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         return blank_rows(out, ~found)
 
     def get_feature_names_out(self, input_features=None):
-        """Recourse keeps the input columns."""
+        """Recourse keeps the input columns.
+
+        For a DataFrame whose column labels are not all strings (scikit-learn
+        records no ``feature_names_in_`` then) these are the labels of fit, so
+        that ``set_output(transform="pandas")`` keeps them too.
+        """
         check_is_fitted(self)
+        fit_columns = getattr(self, "_fit_columns", None)
+        if input_features is None and fit_columns and not hasattr(self, "feature_names_in_"):
+            return np.asarray(fit_columns, dtype=object)
         return _check_feature_names_in(self, input_features)
 
     # ---------------------------------------------------------------- score

@@ -14,7 +14,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
-from sklearn.pipeline import Pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from sklearn_recourse import (
@@ -558,6 +558,16 @@ def test_containers_and_global_pandas_output(compas):
             fitted = cls(LogisticRegression()).fit(named, y)
             got = fitted.transform(named.iloc[:5])
             assert isinstance(got, pd.DataFrame) and list(got.columns) == list("abcd")
+    # integer labels survive pandas output too (scikit-learn records no names
+    # for them, and would otherwise rename the columns x0, x1, ...)
+    for configured in (gen.set_output(transform="pandas"), make_pipeline(clone(gen))):
+        configured = configured.set_output(transform="pandas")
+        if isinstance(configured, Pipeline):
+            configured.fit(frame, y)
+        got = configured.transform(frame.iloc[:5])
+        assert list(got.columns) == [0, 1, 2, 3]
+        assert list(configured.get_feature_names_out()) == [0, 1, 2, 3]
+        pd.testing.assert_frame_equal(configured.transform(got), got)  # accepted rows
 
 
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)

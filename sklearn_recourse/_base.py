@@ -124,7 +124,9 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         X : DataFrame or array-like of shape (n_samples, n_features)
             Training rows in raw units.
         y : array-like of shape (n_samples,)
-            Labels; ``desired_class`` marks the favourable outcome.
+            Class labels. Rows labelled ``desired_class`` are favourable and
+            all others unfavourable (a multiclass ``y`` is read one class
+            against the rest).
 
         Returns
         -------

@@ -192,7 +192,7 @@ def check_binary_target(estimator, y, n_samples, desired_class):
     kind = type_of_target(y, input_name="y")
     if kind not in ("binary", "multiclass"):
         raise ValueError(
-            f"Unknown label type: y must hold class labels (binary, 1 = favourable); "
+            f"Unknown label type: y must hold class labels (desired_class = favourable); "
             f"got target type {kind!r}."
         )
     classes = np.unique(y)

@@ -408,6 +408,22 @@ def test_error_messages_show_plain_values():
 
 
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
+def test_multiclass_target_is_read_one_against_the_rest(cls):
+    # desired_class is favourable, every other class unfavourable
+    X, y = make_classification(
+        n_samples=300, n_features=3, n_informative=3, n_redundant=0, n_classes=3,
+        n_clusters_per_class=1, random_state=0,
+    )
+    clf = LogisticRegression().fit(X, y)
+    gen = cls(clf, desired_class=2, random_state=0).fit(X, y)
+    rows = X[clf.predict(X) != 2][:20]
+    assert set(clf.predict(rows)) == {0, 1}
+    out = gen.transform(rows)
+    assert gen.found_.mean() > 0.5
+    assert (clf.predict(out[gen.found_]) == 2).all()
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
 def test_integer_column_labels_in_another_order_are_refused(cls):
     # scikit-learn checks string column names only
     X, y = make_classification(

@@ -90,6 +90,11 @@ def default_classifier(categorical_features="auto", random_state=None):
 
 
 def is_fitted(estimator):
+    if not hasattr(estimator, "__sklearn_tags__"):
+        # a duck-typed model (fit, predict, predict_proba, classes_) outside
+        # scikit-learn: fitted by scikit-learn's own rule of trailing underscores
+        attributes = getattr(estimator, "__dict__", {})
+        return any(v.endswith("_") and not v.startswith("__") for v in attributes)
     try:
         check_is_fitted(estimator)
     except (NotFittedError, TypeError):

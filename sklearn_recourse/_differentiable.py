@@ -14,11 +14,23 @@ torch from the fitted parameters, so the gradient is exact:
   torch-based estimators exposing ``module_`` (skorch's NeuralNetClassifier).
   Platt-scaled probabilities (``SVC(probability=True)``) are not modelled.
 
+A ``FrozenEstimator`` (what keeps a fitted classifier through ``clone``) is
+read through: it predicts exactly as the model it wraps.
+
 ``differentiable_probability`` returns None for anything else; callers then
 fall back to finite differences of ``predict_proba``.
 """
 
 import numpy as np
+
+
+def unfrozen(classifier):
+    """The model inside any FrozenEstimator wrappers (they predict exactly as it)."""
+    from sklearn.frozen import FrozenEstimator
+
+    while isinstance(classifier, FrozenEstimator):
+        classifier = classifier.estimator
+    return classifier
 
 
 def _raw_numeric_map(fs):
@@ -70,6 +82,7 @@ def differentiable_probability(classifier, feature_space, desired_class):
 
     from ._feature_space import FeatureSpace
 
+    classifier = unfrozen(classifier)
     steps = list(classifier.steps) if isinstance(classifier, Pipeline) else [("", classifier)]
     steps = [s for _, s in steps if s is not None and s != "passthrough"]
     *pre, model = steps

@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseRecourseGenerator, random_seed
+from ._differentiable import unfrozen
 from ._feature_space import _feature_indices
 from ._validation import check_raw_X, feature_names_checked, take_rows
 
@@ -31,6 +32,7 @@ def encoded_predictor(classifier, feature_space, desired_class):
 
     from ._feature_space import FeatureSpace
 
+    classifier = unfrozen(classifier)
     mapped = None
     if isinstance(classifier, Pipeline) and isinstance(classifier.steps[0][1], FeatureSpace):
         try:
@@ -108,6 +110,8 @@ class FairSACRecourse(BaseRecourseGenerator):
     ----------
     classifier : estimator or None, default=None
         Classifier on raw rows (fitted: used as is; None: the papers' MLP).
+        ``clone`` (and so GridSearchCV) unfits a fitted classifier; wrap it
+        in ``sklearn.frozen.FrozenEstimator`` to keep the model you explain.
     sensitive_feature : str or int
         The protected attribute (column name or position); immutable.
     fairness : {"individual", "group", "hybrid"}, default="hybrid"

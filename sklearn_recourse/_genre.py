@@ -69,6 +69,8 @@ class GenReRecourse(BaseRecourseGenerator):
         Classifier h on raw rows, with ``predict_proba``. Unfitted: cloned and
         fitted in ``fit``; fitted: used as is; None:
         :func:`~sklearn_recourse.default_classifier`.
+        ``clone`` (and so GridSearchCV) unfits a fitted classifier; wrap it
+        in ``sklearn.frozen.FrozenEstimator`` to keep the model you explain.
     lam : float > 0, default=5.0
         Cost coefficient of the pair distribution Q; larger gives cheaper,
         less valid recourse (paper Figure 4).

@@ -43,6 +43,10 @@ class WachterRecourse(BaseRecourseGenerator):
     ----------
     classifier : estimator or None, default=None
         Classifier on raw rows; needs ``predict_proba`` for the fallback.
+        Unfitted: cloned and fitted in ``fit``; fitted: used as is; None:
+        :func:`~sklearn_recourse.default_classifier`.
+        ``clone`` (and so GridSearchCV) unfits a fitted classifier; wrap it
+        in ``sklearn.frozen.FrozenEstimator`` to keep the model you explain.
     lam : float > 0, default=1.0
         Initial weight of the prediction term.
     lam_growth : float >= 1, default=2.0

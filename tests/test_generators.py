@@ -12,6 +12,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.frozen import FrozenEstimator
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline, make_pipeline
@@ -232,6 +233,12 @@ def test_wachter_analytic_gradients_for_supported_models(compas):
     Xc, yc, _, clf, categorical = compas
     gen = WachterRecourse(clf, categorical_features=categorical).fit(Xc, yc)
     assert gen.gradient_ == "analytic"
+    # FrozenEstimator, which keeps the model through clone, is read through
+    frozen = WachterRecourse(FrozenEstimator(clf), categorical_features=categorical)
+    refitted = clone(frozen).fit(Xc, yc)
+    assert refitted.gradient_ == "analytic"
+    queries = Xc[clf.predict(Xc) == 0].iloc[:10]
+    pd.testing.assert_frame_equal(refitted.transform(queries), gen.transform(queries))
 
 
 def test_wachter_when_the_classifier_space_reads_a_feature_as_another_kind(compas):
@@ -405,6 +412,35 @@ def test_error_messages_show_plain_values():
     gen.fit(whole, y)
     with pytest.raises(ValueError, match=rf"such as {float(whole[0, 0]) + 0.5};"):
         gen.transform(whole[:3] + 0.5)
+
+
+class _BlackBox:
+    """A fitted model outside scikit-learn: no BaseEstimator, no tags."""
+
+    def __init__(self, model):
+        self.model = model
+        self.classes_ = model.classes_
+
+    def fit(self, X, y):
+        raise AssertionError("a fitted classifier is used as is")
+
+    def predict(self, X):
+        return self.model.predict(X)
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(X)
+
+
+@pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
+def test_fitted_model_outside_scikit_learn_is_used_as_is(cls):
+    X, y = make_classification(n_samples=300, n_features=3, n_redundant=0, random_state=0)
+    box = _BlackBox(LogisticRegression().fit(X, y))
+    gen = cls(box, random_state=0).fit(X, y)
+    assert gen.classifier_ is box
+    rows = X[box.predict(X) == 0][:20]
+    out = gen.transform(rows)
+    assert gen.found_.mean() > 0.5
+    assert (box.predict(out[gen.found_]) == 1).all()
 
 
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)

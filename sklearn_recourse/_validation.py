@@ -29,8 +29,9 @@ def take_rows(X, rows):
 def blank_rows(X, rows):
     """X with the masked rows set to NaN (the "no recourse found" signal).
 
-    Integer columns become float and bool columns object, since they cannot
-    hold NaN. Returns a new object unless no row is masked.
+    NumPy integer columns become float and bool columns object, since they
+    cannot hold NaN; pandas' nullable dtypes (Int64, boolean, ...) keep
+    theirs and hold <NA>. Returns a new object unless no row is masked.
     """
     rows = np.asarray(rows, dtype=bool)
     if not rows.any():
@@ -39,9 +40,9 @@ def blank_rows(X, rows):
         columns = {}
         for col in X.columns:
             s = X[col]
-            if pd.api.types.is_integer_dtype(s.dtype):
+            if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
                 s = s.astype(float)
-            elif pd.api.types.is_bool_dtype(s.dtype):
+            elif isinstance(s.dtype, np.dtype) and s.dtype.kind == "b":
                 s = s.astype(object)
             s = s.copy()
             s.iloc[np.flatnonzero(rows)] = np.nan

@@ -414,6 +414,36 @@ def test_error_messages_show_plain_values():
         gen.transform(whole[:3] + 0.5)
 
 
+def test_rows_without_recourse_keep_nullable_dtypes():
+    # nobody in group "b" is accepted and the group is immutable: those rows are
+    # NaN; nullable columns hold <NA>, NumPy int and bool columns cannot
+    n = 40
+    X = pd.DataFrame(
+        {
+            "x": np.tile([0.0, 1.0, 2.0, 3.0], n // 4),
+            "count": pd.array(np.arange(n) % 5, dtype="Int64"),
+            "flag": pd.array(np.arange(n) % 2 == 0, dtype="boolean"),
+            "plain": np.arange(n) % 3,
+            "group": np.repeat(["a", "b"], n // 2),
+        }
+    )
+    y = ((X["group"] == "a") & (X["x"] >= 2)).astype(int).to_numpy()
+    clf = Pipeline([("fs", FeatureSpace()), ("lr", LogisticRegression(C=100.0))]).fit(X, y)
+    gen = NearestNeighborRecourse(clf, immutable_features=["group"], candidates="accepted")
+    out = gen.fit(X, y).transform(X)
+    missing = X["group"].eq("b").to_numpy()
+    assert (~gen.found_ == missing).all()
+    assert out.dtypes.to_dict() == {
+        "x": np.dtype(float),
+        "count": pd.Int64Dtype(),
+        "flag": pd.BooleanDtype(),
+        "plain": np.dtype(float),
+        "group": X["group"].dtype,
+    }
+    assert out[missing].isna().all().all()
+    assert (clf.predict(out[~missing]) == 1).all() and (out.loc[~missing, "group"] == "a").all()
+
+
 class _BlackBox:
     """A fitted model outside scikit-learn: no BaseEstimator, no tags."""
 

@@ -83,7 +83,7 @@ def check_raw_X(estimator, X, *, reset):
                 "which recourse cannot change; convert them to numbers first."
             )
     else:
-        if isinstance(X, (list, tuple)) and _text_kind(X):
+        if isinstance(X, (list, tuple)) and _becomes_text(X):
             # rows mixing numbers and strings: numpy would turn the numbers
             # into text and every feature would look categorical
             X = np.asarray(X, dtype=object)
@@ -111,7 +111,7 @@ def feature_names_checked():
         yield
 
 
-def _text_kind(rows):
+def _becomes_text(rows):
     try:
         return np.asarray(rows).dtype.kind in "US"
     except ValueError:  # ragged rows: check_array explains

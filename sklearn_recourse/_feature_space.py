@@ -51,6 +51,26 @@ def _feature_indices(spec, n_features, names, param):
     return mask
 
 
+def bound_pair(key, bound):
+    """``feature_bounds[key]`` as (low, high), each a float or None (a clear error otherwise)."""
+    try:
+        lo, hi = bound
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"feature_bounds[{key!r}] must be a pair (low, high), got {bound!r}."
+        ) from None
+    for end, value in (("low", lo), ("high", hi)):
+        if value is not None and (
+            isinstance(value, (bool, np.bool_))
+            or not isinstance(value, numbers.Real)
+            or np.isnan(value)
+        ):
+            raise ValueError(
+                f"feature_bounds[{key!r}] must hold numbers or None, got {end} {value!r}."
+            )
+    return tuple(None if value is None else float(value) for value in (lo, hi))
+
+
 def _is_categorical_column(values, dtype):
     if dtype is not None:  # pandas column
         if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dtype):
@@ -291,25 +311,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             j = np.flatnonzero(_feature_indices([key], n, names, "feature_bounds"))[0]
             if self.categorical_[j]:
                 raise ValueError(f"feature_bounds: {key!r} is categorical and has no bounds.")
-            try:
-                lo, hi = bound
-            except (TypeError, ValueError):
-                raise ValueError(
-                    f"feature_bounds[{key!r}] must be a pair (low, high), got {bound!r}."
-                ) from None
-            for end, value in (("low", lo), ("high", hi)):
-                if value is None:
-                    continue
-                if (
-                    isinstance(value, (bool, np.bool_))
-                    or not isinstance(value, numbers.Real)
-                    or np.isnan(value)
-                ):
-                    raise ValueError(
-                        f"feature_bounds[{key!r}] must hold numbers or None, got {end} "
-                        f"{value!r}."
-                    )
-                (low if end == "low" else high)[j] = float(value)
+            lo, hi = bound_pair(key, bound)
+            low[j] = low[j] if lo is None else lo
+            high[j] = high[j] if hi is None else hi
             if j in dtype_limits:
                 dmin, dmax, dname = dtype_limits[j]
                 if low[j] < dmin or high[j] > dmax:

@@ -11,7 +11,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import random_seed
-from ._feature_space import FeatureSpace, _feature_indices
+from ._feature_space import FeatureSpace, _feature_indices, bound_pair
 from ._pac import min_calibration_size, pac_threshold
 from ._validation import (
     blank_rows,
@@ -556,18 +556,12 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
                         f"feature_bounds: {key!r} is not an actionable feature "
                         f"({self.actionable_features_})."
                     )
-                try:
-                    lo, hi = bound
-                except (TypeError, ValueError):
-                    raise ValueError(
-                        f"feature_bounds[{key!r}] must be a pair (low, high), got {bound!r}."
-                    ) from None
-                items[j] = (lo, hi)
+                items[j] = bound_pair(key, bound)
         column = {j: k for k, j in enumerate(features)}
         for j, (lo, hi) in items.items():
             k = column[j]
-            low[k] = fs.data_min_[j] if lo is None else float(lo)
-            high[k] = fs._data_max[j] if hi is None else float(hi)
+            low[k] = fs.data_min_[j] if lo is None else lo
+            high[k] = fs._data_max[j] if hi is None else hi
             if low[k] > high[k]:
                 raise ValueError(f"feature_bounds give an empty range for feature {j}: low > high.")
         return low, high

@@ -6,12 +6,20 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
 
-def _k_star(n, epsilon, alpha):
-    """max{k : BinomCDF(k; n, epsilon) <= alpha}, or -1 when no k qualifies."""
+def _at_most_alpha(k, n, epsilon, alpha):
+    """BinomCDF(k; n, epsilon) <= alpha, up to the CDF's rounding.
+
+    The relative tolerance lets a CDF equal to alpha in exact arithmetic
+    qualify ((1 - ε)^n == α, computed two ways, differs in the last bits).
+    """
     from scipy.stats import binom
 
-    cdf = binom.cdf(np.arange(n + 1), n, epsilon)
-    ok = np.flatnonzero(cdf <= alpha)
+    return binom.cdf(k, n, epsilon) <= alpha * (1 + 1e-12)
+
+
+def _k_star(n, epsilon, alpha):
+    """max{k : BinomCDF(k; n, epsilon) <= alpha}, or -1 when no k qualifies."""
+    ok = np.flatnonzero(_at_most_alpha(np.arange(n + 1), n, epsilon, alpha))
     return int(ok[-1]) if ok.size else -1
 
 
@@ -39,7 +47,14 @@ def min_calibration_size(epsilon=0.05, alpha=0.05):
     >>> min_calibration_size(0.05, 0.05)
     59
     """
-    return int(np.ceil(np.log(alpha) / np.log1p(-epsilon) - 1e-12))
+    # the closed form, then settled on the test pac_threshold applies, so
+    # that the two agree at the boundary whatever the rounding
+    n = max(1, int(np.ceil(np.log(alpha) / np.log1p(-epsilon))))
+    while not _at_most_alpha(0, n, epsilon, alpha):
+        n += 1
+    while n > 1 and _at_most_alpha(0, n - 1, epsilon, alpha):
+        n -= 1
+    return n
 
 
 @validate_params(

@@ -428,7 +428,11 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
 
     def _n_calibration(self, n):
         size = self.calibration_size
-        n_cal = int(np.floor(size * n)) if isinstance(size, numbers.Real) and size < 1 else int(size)
+        if isinstance(size, numbers.Real) and size < 1:
+            # the tolerance keeps float products such as 0.35 * 180 = 62.99... at 63
+            n_cal = int(np.floor(size * n + 1e-9))
+        else:
+            n_cal = int(size)
         need = min_calibration_size(self.epsilon, self.alpha)
         if n_cal < need:
             raise ValueError(

@@ -223,6 +223,22 @@ def test_k_star_and_calibration_size_at_exact_boundaries():
     # (1 - eps)^n == alpha exactly: the ratio of logs rounds up to 3.0000000000000004
     assert min_calibration_size(0.25, 0.75**3) == 3
     assert min_calibration_size(0.25, 0.75**6) == 6
+    # it agrees with pac_threshold where the closed form and the CDF round apart
+    for epsilon, alpha in ((0.99, 0.01), (0.3, 0.49), (0.05, 0.05), (0.5, 0.25)):
+        n = min_calibration_size(epsilon, alpha)
+        pac_threshold(np.zeros(n), epsilon=epsilon, alpha=alpha)
+        if n > 1:
+            with pytest.raises(ValueError, match=f"at least {n} rows"):
+                pac_threshold(np.zeros(n - 1), epsilon=epsilon, alpha=alpha)
+
+
+def test_fractional_calibration_size_is_not_cut_short_by_float_rounding(data):
+    # 0.35 * 180 == 62.99999999999999 in floats: 63 rows, as the fraction means
+    X, y = data
+    clf = RecourseClassifier(**{**SMALL, "max_epochs": 1, "calibration_size": 0.35})
+    assert clf._n_calibration(180) == 63
+    assert clf.set_params(calibration_size=0.2)._n_calibration(301) == 60
+    assert clf.set_params(calibration_size=70)._n_calibration(180) == 70
 
 
 def test_pac_threshold_is_the_k_plus_first_smallest_score():

@@ -60,6 +60,11 @@ def _check_param_names(parser, estimator, params, option, reserved=None):
     if taken:
         sets = ", ".join(f"{name} (from {reserved[name]})" for name in taken)
         parser.exit(2, f"error: {option}: the command sets {sets}; leave it out of {option}\n")
+    # values too, so that a bad one fails now and not after the first fits
+    try:
+        estimator.set_params(**params)._validate_params()
+    except ValueError as exc:
+        parser.exit(2, f"error: {option}: {exc}\n")
 
 
 def _check_choices(parser, given, allowed, what):
@@ -245,9 +250,25 @@ def main(argv=None):
             from ._genre import GenReRecourse
 
             extra = dict(args.genre_param)
-            _check_param_names(parser, GenReRecourse(), extra, "--genre-param")
+            _check_param_names(
+                parser,
+                GenReRecourse(),
+                extra,
+                "--genre-param",
+                reserved={
+                    "classifier": "the protocol's classifier h",
+                    "random_state": "--seeds",
+                    "sampling_seed": "--sampling-seeds",
+                    "immutable_features": "the dataset",
+                    "categorical_features": "the dataset",
+                },
+            )
             if args.sweep_lam and "lam" in extra:
                 parser.exit(2, "error: --sweep-lam sets lam; leave lam out of --genre-param\n")
+            for lam in args.sweep_lam or []:
+                _check_param_names(
+                    parser, GenReRecourse(), {**extra, "lam": lam}, "--sweep-lam"
+                )
             params = {"genre": [{**extra, "lam": lam} for lam in args.sweep_lam or []] or [extra]}
         if args.plot and not args.sweep_lam:
             parser.exit(2, "error: --plot draws the lam sweep; it needs --sweep-lam\n")
@@ -311,6 +332,7 @@ def main(argv=None):
             "--param",
             reserved={
                 "lam": "--lams",
+                "threshold": "the F1-max and PAC rows it reports",
                 "random_state": "--seeds",
                 "actionable_features": "the dataset",
                 "increasing_features": "the dataset",

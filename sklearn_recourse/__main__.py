@@ -298,7 +298,7 @@ def main(argv=None):
                 sampling_seeds=sampling_seeds,
                 params=params,
             )
-        except (ValueError, FileNotFoundError) as exc:
+        except (ValueError, OSError) as exc:  # OSError: a HELOC path that is not a file
             parser.exit(2, f"error: {exc}\n")
         # every option that changes the figures is in the name, so runs do not overwrite
         stem = f"{args.dataset}_{'-'.join(methods)}_seed{'-'.join(map(str, seeds))}"

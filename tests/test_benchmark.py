@@ -56,6 +56,19 @@ def test_unknown_method_and_missing_heloc_dir_are_clear(capsys):
     assert "--data-dir is read for heloc only" in capsys.readouterr().err
 
 
+def test_heloc_data_dir_problems_are_one_line_errors(tmp_path, capsys):
+    (tmp_path / "heloc_train.csv").mkdir()  # a directory where the file should be
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--dataset", "heloc", "--data-dir", str(tmp_path), "--quiet"])
+    assert "is a directory" in capsys.readouterr().err
+    (tmp_path / "heloc_train.csv").rmdir()
+    (tmp_path / "heloc_train.csv").write_bytes(b"\x8d\x01\xff\xfe")
+    with pytest.raises(SystemExit):
+        main(["benchmark", "--dataset", "heloc", "--data-dir", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err
+    assert "heloc_train.csv" in err and "as a HELOC CSV file" in err
+
+
 def test_genre_sampling_seeds_and_lam_sweep(tmp_path):
     pytest.importorskip("matplotlib")
     from sklearn_recourse._benchmark import plot_lam_sweep, summarize, to_markdown

@@ -335,6 +335,24 @@ def test_heloc_directory(tmp_path):
         load_heloc(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"\x8d\x01\xff\xfe garbage", "as a HELOC CSV file"),
+        (b"", "as a HELOC CSV file: No columns to parse"),
+        (b"A,RiskPerformance\n1,0\n2,1,7,8\n", "as a HELOC CSV file"),
+        (b"A,RiskPerformance\n", "holds no HELOC rows"),
+        (b"A,B,RiskPerformance\n1,x,0\n2,y,1\n", r"column\(s\) \['B'\] hold other values"),
+    ],
+)
+def test_heloc_unreadable_file_is_named(tmp_path, content, match):
+    path = tmp_path / "heloc_bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=match) as info:
+        load_heloc(path)
+    assert str(path) in str(info.value)
+
+
 def test_heloc_missing_label_column(tmp_path):
     path = tmp_path / "no_label.csv"
     path.write_text("ExternalRiskEstimate,NumTotalTrades\n82.0,10.0\n61.0,25.0\n")

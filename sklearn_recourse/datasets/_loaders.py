@@ -564,9 +564,12 @@ def load_heloc(path, *, return_X_y=False, as_frame=True):
     ------
     FileNotFoundError
         If ``path`` does not exist.
+    IsADirectoryError
+        If ``path`` is a directory.
     ValueError
-        If the file lacks the ``RiskPerformance`` column, or the label holds
-        values other than 0 and 1 (e.g. FICO's raw "Good"/"Bad" file).
+        If the file cannot be read as CSV, holds no rows, has a feature that
+        is not numeric, lacks the ``RiskPerformance`` column, or its label
+        holds values other than 0 and 1 (e.g. FICO's raw "Good"/"Bad" file).
 
     See Also
     --------
@@ -615,7 +618,22 @@ def load_heloc(path, *, return_X_y=False, as_frame=True):
             f"'{path}' is a directory; pass the path of a HELOC CSV file "
             "(e.g. heloc.csv) instead."
         )
-    frame = pd.read_csv(path, compression="infer")
+    try:
+        frame = pd.read_csv(path, compression="infer")
+    except (ValueError, OSError) as exc:  # undecodable bytes, an empty or ragged file, bad gzip
+        raise ValueError(f"Cannot read '{path}' as a HELOC CSV file: {exc}") from exc
+    if frame.empty:
+        raise ValueError(f"'{path}' holds no HELOC rows (columns {list(frame.columns)}).")
+    text = [
+        c
+        for c in frame.columns
+        if c != _HELOC.label and not pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    if text:
+        raise ValueError(
+            f"'{path}': every HELOC feature is numeric, but column(s) {text} hold "
+            "other values; pass CARLA's processed file."
+        )
     return _make_bunch(
         frame,
         _HELOC,

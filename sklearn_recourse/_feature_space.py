@@ -298,6 +298,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     own = dtype if dtype is not None else values.dtype
                     info = np.iinfo(getattr(own, "numpy_dtype", own))
                     dtype_limits[j] = (float(info.min), float(info.max), str(own))
+                elif self._object_ints[j]:  # decoded through int64
+                    info = np.iinfo(np.int64)
+                    dtype_limits[j] = (float(info.min), float(info.max), "int64")
+        self._dtype_limits = dtype_limits
         self._fit_bounds(names, dtype_limits)
         self._build_columns()
         return self
@@ -491,6 +495,12 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         -------
         X : DataFrame or ndarray of shape (n_samples, n_features)
             Same container, columns and dtypes as the training data.
+
+        Raises
+        ------
+        ValueError
+            When a row decodes an integer feature to a number its dtype
+            cannot hold (only rows not projected with :meth:`project` can).
         """
         check_is_fitted(self)
         Z = self._check_encoded(Z)
@@ -518,14 +528,32 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             tol = 1e-9
             inside = (z >= self.lower_bound_[j] - tol) & (z <= self.upper_bound_[j] + tol)
             raw = np.where(inside, np.clip(raw, self._raw_low[j], self._raw_high[j]), raw)
+            if not self.integer_[j]:
+                return raw
+            raw = np.round(raw)
+            self._check_dtype_range(raw, j)
             if self._object_ints[j]:  # an object column of Python ints, in array or frame
-                return np.round(raw).astype(np.int64).astype(object)
-            return np.round(raw) if self.integer_[j] else raw
+                return raw.astype(np.int64).astype(object)
+            return raw
         if len(cols) == 1:
             codes = (Z[:, cols[0]] >= 0.5).astype(int) if len(cats) > 1 else np.zeros(len(Z), int)
         else:
             codes = np.argmax(Z[:, cols], axis=1)
         return cats[codes]
+
+    def _check_dtype_range(self, values, j):
+        """Refuse decoded whole numbers the feature's integer dtype cannot hold
+        (numpy would wrap them around); only unprojected rows get there."""
+        low, high, dtype = self._dtype_limits[j]
+        # high + 1 as a float is the first value past the dtype (2**63 for int64)
+        outside = (values < low) | (values >= high + 1)
+        if outside.any():
+            name = self._names(np.arange(self.n_features_in_) == j)[0]
+            raise ValueError(
+                f"Z decodes feature {name!r} to {float(values[outside][0]):g}, which its "
+                f"dtype {dtype} cannot hold; project the rows onto the feasible set "
+                "first (project), or widen the column's dtype."
+            )
 
     def _check_encoded(self, Z, name="Z"):
         Z = np.asarray(Z, dtype=float)

@@ -7,6 +7,7 @@ boolean columns; and numeric, bool and object numpy arrays.
 """
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -831,6 +832,24 @@ def test_object_column_keeps_python_ints_and_whole_floats_apart(container):
     if container == "frame":
         later = pd.DataFrame(later, columns=["n", "x", "c"])
     assert fs.transform(later)[:, 1].tolist() == pytest.approx([0.5 / 6, 1.25 / 6, 5.5 / 6])
+
+
+@pytest.mark.parametrize(
+    "X, Z, value",
+    [
+        (np.array([[0, 1], [10, 2], [200, 3]], dtype=np.uint8), [[-1.0, 0.5]], "-200"),
+        (np.array([[0, 1], [10, 2], [200, 3]], dtype=np.uint8), [[2.0, 0.5]], "400"),
+        (pd.DataFrame({"a": np.array([0, 10])}), [[1e30]], "1e+31"),
+        (np.array([[1, "a"], [5, "b"]], dtype=object), [[1e30, 0.0]], "4e+30"),
+    ],
+)
+def test_decoding_past_an_integer_dtype_is_refused(X, Z, value):
+    # unprojected rows could decode to numbers numpy would wrap around (-200 -> 56)
+    fs = FeatureSpace().fit(X)
+    with pytest.raises(ValueError, match=f"to {re.escape(value)}, which its dtype"):
+        fs.inverse_transform(Z)
+    inside = fs.inverse_transform(fs.project(np.asarray(Z), fs.transform(X)[:1]))
+    assert (np.asarray(inside)[:, 0].astype(float) >= 0).all()
 
 
 def test_list_of_rows_mixing_numbers_and_strings_keeps_the_numbers_numeric():

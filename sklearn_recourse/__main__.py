@@ -236,10 +236,11 @@ def main(argv=None):
     if args.command == "benchmark":
         from sklearn.exceptions import ConvergenceWarning
 
-        from ._benchmark import run_benchmark, write_results
+        from ._benchmark import _METHODS, run_benchmark, write_results
 
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
         methods = _name_list(parser, args.methods, "--methods")
+        _check_choices(parser, methods, _METHODS, "method(s)")
         if args.seed < 0:
             parser.exit(2, f"error: --seed must be >= 0, got {args.seed}\n")
         seeds = args.seeds if args.seeds else [args.seed]

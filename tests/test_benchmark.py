@@ -44,10 +44,12 @@ def test_other_seed_changes_the_protocol():
     assert not a[QUALITY].equals(b[QUALITY])
 
 
-def test_unknown_method_and_missing_heloc_dir_are_clear(capsys):
+def test_unknown_method_and_missing_heloc_dir_are_clear(capsys, tmp_path):
+    out = tmp_path / "not_made"
     with pytest.raises(SystemExit):
-        main(["benchmark", "--methods", "magic", "--quiet"])
-    assert "Unknown methods ['magic']" in capsys.readouterr().err
+        main(["benchmark", "--methods", "nnr,magic", "--quiet", "--output-dir", str(out)])
+    assert "unknown method(s) ['magic']; choose from [" in capsys.readouterr().err
+    assert not out.exists()  # refused before anything was made
     with pytest.raises(SystemExit):
         main(["benchmark", "--dataset", "heloc", "--quiet"])
     assert "--data-dir" in capsys.readouterr().err

@@ -91,10 +91,13 @@ def default_classifier(categorical_features="auto", random_state=None):
 
 def is_fitted(estimator):
     if not hasattr(estimator, "__sklearn_tags__"):
-        # a duck-typed model (fit, predict, predict_proba, classes_) outside
-        # scikit-learn: fitted by scikit-learn's own rule of trailing underscores
+        # a duck-typed model outside scikit-learn (fit, predict, predict_proba):
+        # scikit-learn's own signs of fitting, or the classes_ a classifier needs
+        if hasattr(estimator, "__sklearn_is_fitted__"):
+            return bool(estimator.__sklearn_is_fitted__())
         attributes = getattr(estimator, "__dict__", {})
-        return any(v.endswith("_") and not v.startswith("__") for v in attributes)
+        fitted = any(v.endswith("_") and not v.startswith("__") for v in attributes)
+        return fitted or hasattr(estimator, "classes_")
     try:
         check_is_fitted(estimator)
     except (NotFittedError, TypeError):
@@ -343,7 +346,9 @@ class BaseRecourseGenerator(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         fit_columns = getattr(self, "_fit_columns", None)
         if input_features is None and fit_columns and not hasattr(self, "feature_names_in_"):
-            return np.asarray(fit_columns, dtype=object)
+            names = np.empty(len(fit_columns), dtype=object)
+            names[:] = fit_columns  # element by element: MultiIndex labels are tuples
+            return names
         return _check_feature_names_in(self, input_features)
 
     # ---------------------------------------------------------------- score

@@ -461,10 +461,46 @@ class _BlackBox:
         return self.model.predict_proba(X)
 
 
+class _PropertyBox(_BlackBox):
+    """State in a private attribute, classes_ a property (as catboost does)."""
+
+    def __init__(self, model):
+        self._model = model
+
+    @property
+    def classes_(self):
+        return self._model.classes_
+
+    def predict(self, X):
+        return self._model.predict(X)
+
+    def predict_proba(self, X):
+        return self._model.predict_proba(X)
+
+
+def test_is_fitted_outside_scikit_learn_follows_scikit_learn_signs():
+    from sklearn_recourse._base import is_fitted
+
+    class Model:
+        def __init__(self, ready=False):
+            self.ready = ready
+
+        def __sklearn_is_fitted__(self):
+            return self.ready
+
+    assert not is_fitted(Model()) and is_fitted(Model(ready=True))
+    assert not is_fitted(_PropertyBox.__new__(_PropertyBox))  # no _model: no classes_
+    unfitted = _BlackBox.__new__(_BlackBox)
+    assert not is_fitted(unfitted)
+    unfitted.coef_ = 1.0
+    assert is_fitted(unfitted)
+
+
+@pytest.mark.parametrize("box", [_BlackBox, _PropertyBox])
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)
-def test_fitted_model_outside_scikit_learn_is_used_as_is(cls):
+def test_fitted_model_outside_scikit_learn_is_used_as_is(cls, box):
     X, y = make_classification(n_samples=300, n_features=3, n_redundant=0, random_state=0)
-    box = _BlackBox(LogisticRegression().fit(X, y))
+    box = box(LogisticRegression().fit(X, y))
     gen = cls(box, random_state=0).fit(X, y)
     assert gen.classifier_ is box
     rows = X[box.predict(X) == 0][:20]
@@ -650,6 +686,9 @@ def test_containers_and_global_pandas_output(compas):
         assert list(got.columns) == [0, 1, 2, 3]
         assert list(configured.get_feature_names_out()) == [0, 1, 2, 3]
         pd.testing.assert_frame_equal(configured.transform(got), got)  # accepted rows
+    levels = frame.set_axis(pd.MultiIndex.from_product([["g", "h"], ["a", "b"]]), axis=1)
+    names = clone(gen).fit(levels, y).get_feature_names_out()
+    assert names.shape == (4,) and names.tolist() == list(levels.columns)
 
 
 @pytest.mark.parametrize("cls", GENERATORS, ids=GENERATOR_IDS)

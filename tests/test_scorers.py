@@ -197,7 +197,7 @@ def test_sensitive_feature_metrics_with_named_column(fitted, data):
     assert make_recourse_scorer("asr", sensitive_feature="group", oracle=always)(fitted, X) == 1.0
     # integer position also works on a DataFrame
     assert make_recourse_scorer("asr", sensitive_feature=2, oracle=oracle)(fitted, X) == asr
-    with pytest.raises(ValueError, match="unknown feature 'race'"):
+    with pytest.raises(ValueError, match=r"'race' is not a column of X; X has columns \['x1'"):
         make_recourse_scorer("asr", sensitive_feature="race")(fitted, X)
 
 
@@ -221,6 +221,15 @@ def test_sensitive_feature_integer_is_a_position_even_for_integer_labels():
     )
     by_label_0 = equal_effectiveness(flipped, sensitive_features=X[rejected][0])
     assert by_label_0.pd != pytest.approx(by_position.pd)
+    with pytest.raises(ValueError, match=r"'s' is not a column of X; X has columns \[1, 0, 2\]"):
+        make_recourse_scorer("neg_pd", sensitive_feature="s")(gen, X)
+    # other labels than integers still name their column
+    for labels, key in (([1.5, 0.5, 2.5], 1.5), ([("g", "s"), ("x", "a"), ("x", "b")], ("g", "s"))):
+        relabelled = X.set_axis(pd.Index(labels, tupleize_cols=True), axis=1)
+        gen_l = NearestAcceptedRecourse(max_cost=0.3).fit(relabelled, y)
+        assert make_recourse_scorer("neg_pd", sensitive_feature=key)(gen_l, relabelled) == (
+            pytest.approx(-by_position.pd)
+        )
 
 
 def test_sensitive_feature_position_on_arrays():

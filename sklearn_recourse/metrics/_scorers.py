@@ -1,5 +1,7 @@
 """Scorers for recourse generators, usable as ``GridSearchCV(scoring=...)``."""
 
+import numbers
+
 import numpy as np
 from sklearn.pipeline import Pipeline
 
@@ -35,16 +37,23 @@ _FAIRNESS = ("asr", "neg_pd")
 def _sensitive_column(X, sensitive_feature):
     """Group labels of every row of X.
 
-    A string names a column and an integer is a position, even for a DataFrame
-    whose column labels are integers: the rule of FeatureSpace and of
-    FairSACRecourse's ``sensitive_feature``, so all of them read the same column.
+    An integer is a position, even for a DataFrame whose column labels are
+    integers: the rule of FeatureSpace and of FairSACRecourse's
+    ``sensitive_feature``, so all of them read the same column. Any other
+    value names a column of a DataFrame.
     """
-    names = None
-    if is_dataframe(X) and all(isinstance(c, str) for c in X.columns):
-        names = np.asarray(X.columns, dtype=object)
-    mask = _feature_indices([sensitive_feature], X.shape[1], names, "sensitive_feature")
-    j = np.flatnonzero(mask)[0]
-    return X.iloc[:, j].to_numpy() if is_dataframe(X) else X[:, j]
+    position = isinstance(sensitive_feature, numbers.Integral)
+    if not is_dataframe(X) or position:  # bools are refused there too
+        mask = _feature_indices([sensitive_feature], X.shape[1], None, "sensitive_feature")
+        j = np.flatnonzero(mask)[0]
+        return X.iloc[:, j].to_numpy() if is_dataframe(X) else X[:, j]
+    labels = list(X.columns)  # any other label (str, float, MultiIndex tuple) names a column
+    if sensitive_feature not in labels:
+        raise ValueError(
+            f"sensitive_feature {sensitive_feature!r} is not a column of X; X has columns "
+            f"{labels} (an integer would be read as a position)."
+        )
+    return X.iloc[:, labels.index(sensitive_feature)].to_numpy()
 
 
 class _RecourseScorer:

@@ -83,10 +83,8 @@ def check_raw_X(estimator, X, *, reset):
                 "which recourse cannot change; convert them to numbers first."
             )
     else:
-        if isinstance(X, (list, tuple)) and _becomes_text(X):
-            # rows mixing numbers and strings: numpy would turn the numbers
-            # into text and every feature would look categorical
-            X = np.asarray(X, dtype=object)
+        if isinstance(X, (list, tuple)):
+            X = _rows_as_array(X)
         X = check_array(X, dtype=None, ensure_all_finite=False, estimator=estimator)
         if X.dtype.kind == "c":  # check_array already refuses complex; keep explicit
             raise ValueError("Complex data not supported.")
@@ -111,11 +109,19 @@ def feature_names_checked():
         yield
 
 
-def _becomes_text(rows):
+def _rows_as_array(rows):
+    """A list of rows as numpy reads it, except that rows mixing numbers and
+    strings become an object array: numpy would turn the numbers into text,
+    and every feature would look categorical."""
     try:
-        return np.asarray(rows).dtype.kind in "US"
+        values = np.asarray(rows)
     except ValueError:  # ragged rows: check_array explains
-        return False
+        return rows
+    if values.dtype.kind in "US":
+        objects = np.asarray(rows, dtype=object)
+        if not all(isinstance(v, (str, bytes)) for v in objects.flat):
+            return objects
+    return values
 
 
 def _check_frame_columns(estimator, X, reset):

@@ -861,6 +861,9 @@ def test_list_of_rows_mixing_numbers_and_strings_keeps_the_numbers_numeric():
     D = fs.inverse_transform(fs.transform(rows))
     assert D.tolist() == rows
     assert fs.transform(rows).tolist() == fs.transform(np.array(rows, dtype=object)).tolist()
+    # rows of strings alone are read as numpy reads them, as before
+    text = FeatureSpace().fit([["a", "x"], ["b", "y"]])
+    assert text.inverse_transform(text.transform([["a", "y"]])).dtype == np.dtype("<U1")
 
 
 @pytest.mark.parametrize("values", [[0, 0], [2.5, 2.5, 2.5]])

@@ -298,9 +298,6 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     own = dtype if dtype is not None else values.dtype
                     info = np.iinfo(getattr(own, "numpy_dtype", own))
                     dtype_limits[j] = (float(info.min), float(info.max), str(own))
-                elif self._object_ints[j]:  # decoded through int64
-                    info = np.iinfo(np.int64)
-                    dtype_limits[j] = (float(info.min), float(info.max), "int64")
         self._dtype_limits = dtype_limits
         self._fit_bounds(names, dtype_limits)
         self._build_columns()
@@ -531,22 +528,25 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             if not self.integer_[j]:
                 return raw
             raw = np.round(raw)
-            self._check_dtype_range(raw, j)
             if self._object_ints[j]:  # an object column of Python ints, in array or frame
-                return raw.astype(np.int64).astype(object)
-            return raw
+                out = np.empty(len(raw), dtype=object)
+                out[:] = [int(v) for v in raw]  # exact, and unbounded like Python ints
+                return out
+            return self._within_dtype(raw, j)
         if len(cols) == 1:
             codes = (Z[:, cols[0]] >= 0.5).astype(int) if len(cats) > 1 else np.zeros(len(Z), int)
         else:
             codes = np.argmax(Z[:, cols], axis=1)
         return cats[codes]
 
-    def _check_dtype_range(self, values, j):
-        """Refuse decoded whole numbers the feature's integer dtype cannot hold
-        (numpy would wrap them around); only unprojected rows get there."""
+    def _within_dtype(self, values, j):
+        """Decoded whole numbers of feature j, refused where its integer dtype
+        cannot hold them (numpy would wrap them around); only rows that were
+        not projected get there."""
+        if j not in getattr(self, "_dtype_limits", {}):
+            return values
         low, high, dtype = self._dtype_limits[j]
-        # high + 1 as a float is the first value past the dtype (2**63 for int64)
-        outside = (values < low) | (values >= high + 1)
+        outside = (values < low) | (values > high)
         if outside.any():
             name = self._names(np.arange(self.n_features_in_) == j)[0]
             raise ValueError(
@@ -554,6 +554,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 f"dtype {dtype} cannot hold; project the rows onto the feasible set "
                 "first (project), or widen the column's dtype."
             )
+        # float(2**63 - 1) is 2**63, one past int64 (and so for uint64): step
+        # down to the largest float the dtype holds
+        return np.minimum(values, high if high < 2.0**53 else np.nextafter(high, 0.0))
 
     def _check_encoded(self, Z, name="Z"):
         Z = np.asarray(Z, dtype=float)

@@ -259,9 +259,10 @@ def main(argv=None):
                 reserved={
                     "classifier": "the protocol's classifier h",
                     "random_state": "--seeds",
-                    "sampling_seed": "--sampling-seeds",
                     "immutable_features": "the dataset",
                     "categorical_features": "the dataset",
+                    # a chosen sampling seed is fine unless --sampling-seeds redraws
+                    **({"sampling_seed": "--sampling-seeds"} if args.sampling_seeds else {}),
                 },
             )
             if args.sweep_lam and "lam" in extra:

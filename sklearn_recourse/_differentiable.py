@@ -80,7 +80,7 @@ def differentiable_probability(classifier, feature_space, desired_class):
     import torch
     from sklearn.pipeline import Pipeline
 
-    from ._feature_space import FeatureSpace
+    from ._feature_space import FeatureSpace, same_kinds
 
     classifier = unfrozen(classifier)
     steps = list(classifier.steps) if isinstance(classifier, Pipeline) else [("", classifier)]
@@ -88,10 +88,9 @@ def differentiable_probability(classifier, feature_space, desired_class):
     *pre, model = steps
     W, c = None, None
     if pre and isinstance(pre[0], FeatureSpace):
-        try:
-            W, c = feature_space.linear_map_to(pre[0])
-        except ValueError:  # the two spaces disagree on a feature's kind: no affine map
+        if not same_kinds(feature_space, pre[0]):  # no affine map between the encodings
             return None
+        W, c = feature_space.linear_map_to(pre[0])
         pre = pre[1:]
     else:
         mapped = _raw_numeric_map(feature_space)

@@ -30,17 +30,12 @@ def encoded_predictor(classifier, feature_space, desired_class):
     """
     from sklearn.pipeline import Pipeline
 
-    from ._feature_space import FeatureSpace
+    from ._feature_space import FeatureSpace, same_kinds
 
     classifier = unfrozen(classifier)
-    mapped = None
-    if isinstance(classifier, Pipeline) and isinstance(classifier.steps[0][1], FeatureSpace):
-        try:
-            mapped = feature_space.linear_map_to(classifier.steps[0][1])
-        except ValueError:  # the two spaces disagree on a feature's kind: no affine map
-            pass
-    if mapped is not None:
-        W, c = mapped
+    inner = classifier.steps[0][1] if isinstance(classifier, Pipeline) else None
+    if isinstance(inner, FeatureSpace) and same_kinds(feature_space, inner):
+        W, c = feature_space.linear_map_to(inner)
         rest = classifier[1:]
 
         def accepts(Z):

@@ -51,6 +51,14 @@ def _feature_indices(spec, n_features, names, param):
     return mask
 
 
+def same_kinds(space, other):
+    """Whether two fitted spaces read every raw feature as the same kind
+    (continuous or categorical): the condition of ``linear_map_to``."""
+    return space.n_features_in_ == other.n_features_in_ and np.array_equal(
+        space.categorical_, other.categorical_
+    )
+
+
 def bound_pair(key, bound):
     """``feature_bounds[key]`` as (low, high), each a float or None (a clear error otherwise)."""
     try:

@@ -353,6 +353,14 @@ def test_heloc_unreadable_file_is_named(tmp_path, content, match):
     assert str(path) in str(info.value)
 
 
+def test_heloc_broken_gzip_is_named(tmp_path):
+    path = tmp_path / "heloc_bad.csv.gz"
+    path.write_bytes(gzip.compress(b"A,RiskPerformance\n1,0\n")[:-12])  # truncated
+    with pytest.raises(ValueError, match="as a HELOC CSV file") as info:
+        load_heloc(path)
+    assert str(path) in str(info.value)
+
+
 def test_heloc_missing_label_column(tmp_path):
     path = tmp_path / "no_label.csv"
     path.write_text("ExternalRiskEstimate,NumTotalTrades\n82.0,10.0\n61.0,25.0\n")

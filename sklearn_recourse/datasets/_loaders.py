@@ -11,7 +11,9 @@ plus the recourse metadata the estimators of this package need (categorical,
 immutable, increasing-only and actionable features).
 """
 
+import gzip
 import os
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -620,7 +622,8 @@ def load_heloc(path, *, return_X_y=False, as_frame=True):
         )
     try:
         frame = pd.read_csv(path, compression="infer")
-    except (ValueError, OSError) as exc:  # undecodable bytes, an empty or ragged file, bad gzip
+    except (ValueError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        # undecodable bytes, an empty or ragged file, a broken compressed file
         raise ValueError(f"Cannot read '{path}' as a HELOC CSV file: {exc}") from exc
     if frame.empty:
         raise ValueError(f"'{path}' holds no HELOC rows (columns {list(frame.columns)}).")

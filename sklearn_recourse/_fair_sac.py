@@ -399,9 +399,17 @@ decreasing_features, feature_bounds
             phi=self.phi,
         )
         stop_after = self.n_successes_stop
+        # drawn with tqdm here: SB3's own progress bar needs rich, not a dependency
+        bar = None
+        if self.verbose:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.total_timesteps, desc="SAC steps", leave=False)
 
         class _StopOnSuccess(BaseCallback):
             def _on_step(self):
+                if bar is not None:
+                    bar.update(1)
                 return stop_after is None or len(env.successes) < stop_after
 
         seed = random_seed(rng)
@@ -424,11 +432,11 @@ decreasing_features, feature_bounds
             # SB3's default logger makes an empty directory in the temp folder
             # on every learn(); one with no outputs writes nothing anywhere
             model.set_logger(Logger(folder=None, output_formats=[]))
-            model.learn(
-                total_timesteps=self.total_timesteps,
-                callback=_StopOnSuccess(),
-                progress_bar=bool(self.verbose),
-            )
+            try:
+                model.learn(total_timesteps=self.total_timesteps, callback=_StopOnSuccess())
+            finally:
+                if bar is not None:
+                    bar.close()
         seconds = time.perf_counter() - start
         if env.successes:
             kept = env.successes

@@ -522,3 +522,17 @@ def test_row_sample_is_stratified_within_the_unit():
     picked = gen._sample_rows(rows, codes, np.random.RandomState(0))
     assert len(picked) == 8 and set(picked) <= set(rows)
     assert (codes[picked] == 0).sum() == 6 and (codes[picked] == 1).sum() == 2
+
+
+def test_verbose_shows_a_progress_bar_over_sac_steps(data, classifier, capsys):
+    # drawn with tqdm: SB3's progress_bar=True needs rich, which is not a dependency
+    X, y = data
+    gen = FairSACRecourse(
+        classifier, sensitive_feature="group", fairness="group", verbose=1,
+        **{**FAST, "total_timesteps": 60},
+    ).fit(X, y)
+    err = capsys.readouterr().err
+    assert "SAC steps" in err and "/60" in err
+    assert gen.units_[0]["timesteps"] <= 64
+    gen.set_params(verbose=0).fit(X, y)
+    assert "SAC steps" not in capsys.readouterr().err

@@ -11,6 +11,11 @@ from ._nearest_neighbor import favourable_probability
 from ._validation import take_rows
 
 
+# largest weight of the prediction term: far above any cost (at most a few
+# units per feature), and far below where Adam's squared gradients overflow
+_LAM_MAX = 1e12
+
+
 class WachterRecourse(BaseRecourseGenerator):
     """Counterfactuals by projected gradient search (Wachter et al., 2017).
 
@@ -47,10 +52,12 @@ class WachterRecourse(BaseRecourseGenerator):
         :func:`~sklearn_recourse.default_classifier`.
         ``clone`` (and so GridSearchCV) unfits a fitted classifier; wrap it
         in ``sklearn.frozen.FrozenEstimator`` to keep the model you explain.
-    lam : float > 0, default=1.0
+    lam : float in (0, 1e12], default=1.0
         Initial weight of the prediction term.
     lam_growth : float >= 1, default=2.0
-        Factor applied to ``lam`` of rows not yet accepted every ``lam_steps``.
+        Factor applied to ``lam`` of rows not yet accepted every ``lam_steps``,
+        up to 1e12: past that the cost term no longer counts, and a larger
+        weight only overflows the gradients.
     lam_steps : int, default=20
         Iterations between increases of ``lam``.
     learning_rate : float, default=0.02
@@ -95,7 +102,7 @@ class WachterRecourse(BaseRecourseGenerator):
 
     _parameter_constraints = {
         **BaseRecourseGenerator._parameter_constraints,
-        "lam": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lam": [Interval(numbers.Real, 0, _LAM_MAX, closed="right")],
         "lam_growth": [Interval(numbers.Real, 1, None, closed="left")],
         "lam_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -248,7 +255,8 @@ class WachterRecourse(BaseRecourseGenerator):
             with torch.no_grad():
                 z.copy_(torch.maximum(torch.minimum(z, hi_t), lo_t))
             if (it + 1) % self.lam_steps == 0:
-                lam[torch.as_tensor(active)] *= self.lam_growth
+                grown = lam[torch.as_tensor(active)] * self.lam_growth
+                lam[torch.as_tensor(active)] = torch.clamp(grown, max=_LAM_MAX)
         if active.any():  # last chance for rows still searching
             self._record_accepted(X, Z, z, np.flatnonzero(active), result, found)
         return result, found

@@ -226,6 +226,21 @@ def test_wachter_fallback_for_models_without_gradients():
     assert (rf.predict(out[gen.found_]) == 1).all()
 
 
+def test_wachter_weight_growth_stops_before_it_overflows():
+    # income is immutable and the row cannot reach h's boundary through hours:
+    # 1100 doublings of lam would overflow to inf and the gradients to NaN
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"income": rng.normal(size=300), "hours": rng.normal(size=300)})
+    y = (X["income"] + X["hours"] > 0.5).astype(int)
+    clf = LogisticRegression().fit(X, y)
+    row = pd.DataFrame({"income": [X["income"].min()], "hours": [X["hours"].min()]})
+    gen = WachterRecourse(clf, immutable_features=["income"], lam_steps=1, max_iter=1100)
+    out = gen.fit(X, y).transform(row)
+    assert not gen.found_[0] and out.isna().all().all()
+    with pytest.raises(ValueError, match="'lam' parameter"):
+        WachterRecourse(clf, lam=1e160).fit(X, y)
+
+
 def test_wachter_analytic_gradients_for_supported_models(compas):
     X, y = make_classification(n_samples=200, n_features=4, random_state=0)
     scaled = Pipeline([("s", StandardScaler()), ("lr", LogisticRegression())])

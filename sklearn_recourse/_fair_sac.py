@@ -126,14 +126,18 @@ class FairSACRecourse(BaseRecourseGenerator):
         Largest change of a continuous feature per SAC step, as a share of
         its training range.
     total_timesteps : int, default=3000
-        SAC budget per unit.
+        SAC budget per unit (SB3 runs whole rounds of ``train_freq`` steps,
+        so the budget is rounded up to a multiple of it).
     max_episode_steps : int, default=50
         Episode length (a ``TimeLimit``).
     n_successes_stop : int or None, default=5
         Stop training a unit after this many successful episodes.
     max_rows_per_unit : int, default=500
         Affected rows of a unit the environment evaluates (a stratified
-        sample by group), which bounds the cost of a step.
+        sample by group, with at least one row of every group, so a unit
+        with more groups than this evaluates one row per group), which
+        bounds the cost of a step. The figures in ``units_`` are on that
+        sample.
     net_arch : tuple of int, default=(64, 64)
         Hidden layers of SAC's actor and critics.
     learning_rate : float, default=3e-4
@@ -156,7 +160,8 @@ decreasing_features, feature_bounds
     units_ : list of dict
         Per unit: ``n_rows`` (affected training rows), ``timesteps``,
         ``seconds``, ``n_successes``, ``asr``, ``pd``, ``gower`` (of the kept
-        best action set, on the unit's rows).
+        best action set, on the rows the unit's environment evaluates, see
+        ``max_rows_per_unit``).
     actions_ : list of DataFrame
         Per unit, the kept actions: one row per action, one column per
         mutable feature; continuous changes in raw units (0: unchanged),
@@ -296,7 +301,26 @@ decreasing_features, feature_bounds
                 f"weights has unknown keys {unknown}; the reward weights are "
                 f"{sorted(_DEFAULT_WEIGHTS)}."
             )
-        self._weights = weights
+        for key, value in weights.items():
+            if (
+                isinstance(value, (bool, np.bool_))
+                or not isinstance(value, numbers.Real)
+                or not np.isfinite(value)
+                or value < 0
+            ):
+                raise ValueError(
+                    f"weights[{key!r}] must be a finite number >= 0 (each weight scales "
+                    f"one term of the reward), got {value!r}."
+                )
+        bad_layers = [
+            w for w in self.net_arch
+            if isinstance(w, (bool, np.bool_)) or not isinstance(w, numbers.Integral) or w < 1
+        ]
+        if bad_layers or not len(self.net_arch):
+            raise ValueError(
+                f"net_arch must list positive layer widths, got {self.net_arch!r}."
+            )
+        self._weights = {key: float(value) for key, value in weights.items()}
         mutable = ~fs.immutable_
         if not mutable.any():
             raise ValueError("Every feature is immutable: there is no action to learn.")

@@ -286,6 +286,14 @@ def test_clear_errors(data, classifier):
         )
     with pytest.raises(ValueError, match="weights has unknown keys"):
         FairSACRecourse(classifier, sensitive_feature="group", weights={"cost": 1}, **FAST).fit(X, y)
+    for value in ("x", np.nan, np.inf, None, -1.0, True):
+        with pytest.raises(ValueError, match=r"weights\['pd'\] must be a finite number >= 0"):
+            FairSACRecourse(
+                classifier, sensitive_feature="group", weights={"pd": value}, **FAST
+            ).fit(X, y)
+    for arch in (("a",), (0,), (), (64, 2.5)):
+        with pytest.raises(ValueError, match="net_arch must list positive layer widths"):
+            FairSACRecourse(classifier, sensitive_feature="group", net_arch=arch, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="Every feature is immutable"):
         FairSACRecourse(
             classifier,

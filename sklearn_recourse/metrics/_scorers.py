@@ -243,7 +243,9 @@ def make_recourse_scorer(
     reference : DataFrame or array-like, default=None
         Favourable rows (raw) the LOF is fitted on, all taken as favourable.
         Default: the rows of the scored ``X`` that the judge predicts
-        favourable (at least 2 are needed).
+        favourable (at least 2 are needed). A generator's own ``score`` uses
+        the training rows its classifier accepts; pass them here for the
+        same figure.
     sensitive_feature : str or int, default=None
         Column of ``X`` holding the group: a string names a column, an
         integer is a position (even for a DataFrame whose column labels are

@@ -6,7 +6,8 @@ COMPAS with race as the sensitive feature and the papers' MLP classifier.
 is the hybrid level with the EE-ECR reward (group metrics inside each cluster).
 For each, on held-out rejected rows, the share of each group given valid
 recourse (effectiveness) and the mean Gower distance of that recourse.
-NNR (nearest accepted training row) is shown as the per-individual baseline.
+NNR(D_h^+) (the nearest training row the classifier is confident about and that
+is labelled favourable) is shown as the per-individual baseline.
 
 Run: ``python examples/plot_fair_recourse.py [output.png]`` (a few minutes on
 a 2-core CPU; needs matplotlib).

@@ -71,7 +71,8 @@ class WachterRecourse(BaseRecourseGenerator):
     desired_class : int or str, default=1
         The favourable label.
     random_state : int, RandomState or None, default=None
-        Seeds the default classifier; the search itself is deterministic.
+        Seeds the default classifier and the restarts of ``sample``; the
+        search of ``transform`` itself is deterministic.
     verbose : int, default=0
         Show a progress bar over iterations when > 0.
 

@@ -92,12 +92,14 @@ def default_classifier(categorical_features="auto", random_state=None):
 def is_fitted(estimator):
     if not hasattr(estimator, "__sklearn_tags__"):
         # a duck-typed model outside scikit-learn (fit, predict, predict_proba):
-        # scikit-learn's own signs of fitting, or the classes_ a classifier needs
+        # scikit-learn's __sklearn_is_fitted__, an is_fitted() method (catboost),
+        # else scikit-learn's rule of attributes that end in "_"
         if hasattr(estimator, "__sklearn_is_fitted__"):
             return bool(estimator.__sklearn_is_fitted__())
+        if callable(getattr(estimator, "is_fitted", None)):
+            return bool(estimator.is_fitted())
         attributes = getattr(estimator, "__dict__", {})
-        fitted = any(v.endswith("_") and not v.startswith("__") for v in attributes)
-        return fitted or hasattr(estimator, "classes_")
+        return any(v.endswith("_") and not v.startswith("__") for v in attributes)
     try:
         check_is_fitted(estimator)
     except (NotFittedError, TypeError):

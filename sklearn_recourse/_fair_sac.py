@@ -1,6 +1,7 @@
 """FairSACRecourse: fair counterfactuals for individuals and groups with Soft Actor-Critic."""
 
 import contextlib
+import math
 import numbers
 import random
 import time
@@ -134,12 +135,12 @@ class FairSACRecourse(BaseRecourseGenerator):
         Stop training a unit after this many successful episodes.
     max_rows_per_unit : int, default=500
         Affected rows of a unit the environment evaluates (a stratified
-        sample by group, with at least one row of every group, so a unit
-        with more groups than this evaluates one row per group), which
-        bounds the cost of a step. The figures in ``units_`` are on that
+        sample by group that keeps at least one row of every group, so it
+        can exceed this bound by about one row per group), which bounds the
+        cost of a step. The figures in ``units_`` are on that
         sample.
     net_arch : tuple of int, default=(64, 64)
-        Hidden layers of SAC's actor and critics.
+        Hidden layers of SAC's actor and critics (empty: linear ones).
     learning_rate : float, default=3e-4
     batch_size : int, default=64
     train_freq : int, default=4
@@ -302,23 +303,18 @@ decreasing_features, feature_bounds
                 f"{sorted(_DEFAULT_WEIGHTS)}."
             )
         for key, value in weights.items():
-            if (
-                isinstance(value, (bool, np.bool_))
-                or not isinstance(value, numbers.Real)
-                or not np.isfinite(value)
-                or value < 0
-            ):
+            number = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+            if not (number and math.isfinite(float(value)) and value >= 0):
                 raise ValueError(
                     f"weights[{key!r}] must be a finite number >= 0 (each weight scales "
                     f"one term of the reward), got {value!r}."
                 )
-        bad_layers = [
-            w for w in self.net_arch
-            if isinstance(w, (bool, np.bool_)) or not isinstance(w, numbers.Integral) or w < 1
-        ]
-        if bad_layers or not len(self.net_arch):
+        if any(
+            isinstance(w, (bool, np.bool_)) or not isinstance(w, numbers.Integral) or w < 1
+            for w in self.net_arch
+        ):
             raise ValueError(
-                f"net_arch must list positive layer widths, got {self.net_arch!r}."
+                f"net_arch must list positive layer widths (or none), got {self.net_arch!r}."
             )
         self._weights = {key: float(value) for key, value in weights.items()}
         mutable = ~fs.immutable_
@@ -423,12 +419,7 @@ decreasing_features, feature_bounds
             phi=self.phi,
         )
         stop_after = self.n_successes_stop
-        # drawn with tqdm here: SB3's own progress bar needs rich, not a dependency
         bar = None
-        if self.verbose:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=self.total_timesteps, desc="SAC steps", leave=False)
 
         class _StopOnSuccess(BaseCallback):
             def _on_step(self):
@@ -456,6 +447,12 @@ decreasing_features, feature_bounds
             # SB3's default logger makes an empty directory in the temp folder
             # on every learn(); one with no outputs writes nothing anywhere
             model.set_logger(Logger(folder=None, output_formats=[]))
+            if self.verbose:  # tqdm: SB3's own progress bar needs rich, not a dependency
+                from tqdm.auto import tqdm
+
+                # SB3 runs whole rounds of train_freq steps
+                rounds = math.ceil(self.total_timesteps / self.train_freq)
+                bar = tqdm(total=rounds * self.train_freq, desc="SAC steps", leave=False)
             try:
                 model.learn(total_timesteps=self.total_timesteps, callback=_StopOnSuccess())
             finally:

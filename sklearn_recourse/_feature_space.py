@@ -537,6 +537,12 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 return raw
             raw = np.round(raw)
             if self._object_ints[j]:  # an object column of Python ints, in array or frame
+                if not np.isfinite(raw).all():
+                    name = self._names(np.arange(self.n_features_in_) == j)[0]
+                    raise ValueError(
+                        f"Z decodes feature {name!r} to an infinite value; project the rows "
+                        "onto the feasible set first (project)."
+                    )
                 out = np.empty(len(raw), dtype=object)
                 out[:] = [int(v) for v in raw]  # exact, and unbounded like Python ints
                 return out
@@ -551,7 +557,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """Decoded whole numbers of feature j, refused where its integer dtype
         cannot hold them (numpy would wrap them around); only rows that were
         not projected get there."""
-        if j not in getattr(self, "_dtype_limits", {}):
+        if j not in self._dtype_limits:
             return values
         low, high, dtype = self._dtype_limits[j]
         outside = (values < low) | (values > high)

@@ -52,8 +52,8 @@ class WachterRecourse(BaseRecourseGenerator):
         :func:`~sklearn_recourse.default_classifier`.
         ``clone`` (and so GridSearchCV) unfits a fitted classifier; wrap it
         in ``sklearn.frozen.FrozenEstimator`` to keep the model you explain.
-    lam : float in (0, 1e12], default=1.0
-        Initial weight of the prediction term.
+    lam : float > 0, default=1.0
+        Initial weight of the prediction term (at most 1e12 is used).
     lam_growth : float >= 1, default=2.0
         Factor applied to ``lam`` of rows not yet accepted every ``lam_steps``,
         up to 1e12: past that the cost term no longer counts, and a larger
@@ -103,7 +103,7 @@ class WachterRecourse(BaseRecourseGenerator):
 
     _parameter_constraints = {
         **BaseRecourseGenerator._parameter_constraints,
-        "lam": [Interval(numbers.Real, 0, _LAM_MAX, closed="right")],
+        "lam": [Interval(numbers.Real, 0, None, closed="neither")],
         "lam_growth": [Interval(numbers.Real, 1, None, closed="left")],
         "lam_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -215,7 +215,7 @@ class WachterRecourse(BaseRecourseGenerator):
         hi_t = torch.as_tensor(high, dtype=torch.float64)
         weights = torch.as_tensor(fs.cost_weights_, dtype=torch.float64)
         grad_mask = torch.as_tensor(mutable, dtype=torch.float64)
-        lam = torch.full((n,), float(self.lam), dtype=torch.float64)
+        lam = torch.full((n,), min(float(self.lam), _LAM_MAX), dtype=torch.float64)
         optimizer = torch.optim.Adam([z], lr=self.learning_rate)
 
         result = Z.copy()

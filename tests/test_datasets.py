@@ -1,5 +1,6 @@
 """Tests for sklearn_recourse.datasets."""
 
+import bz2
 import gzip
 import hashlib
 import re
@@ -353,9 +354,10 @@ def test_heloc_unreadable_file_is_named(tmp_path, content, match):
     assert str(path) in str(info.value)
 
 
-def test_heloc_broken_gzip_is_named(tmp_path):
-    path = tmp_path / "heloc_bad.csv.gz"
-    path.write_bytes(gzip.compress(b"A,RiskPerformance\n1,0\n")[:-12])  # truncated
+@pytest.mark.parametrize("suffix, compress", [("gz", gzip.compress), ("bz2", bz2.compress)])
+def test_heloc_broken_compressed_file_is_named(tmp_path, suffix, compress):
+    path = tmp_path / f"heloc_bad.csv.{suffix}"
+    path.write_bytes(compress(b"A,RiskPerformance\n1,0\n")[:-12])  # truncated
     with pytest.raises(ValueError, match="as a HELOC CSV file") as info:
         load_heloc(path)
     assert str(path) in str(info.value)

@@ -291,9 +291,18 @@ def test_clear_errors(data, classifier):
             FairSACRecourse(
                 classifier, sensitive_feature="group", weights={"pd": value}, **FAST
             ).fit(X, y)
-    for arch in (("a",), (0,), (), (64, 2.5)):
+    for arch in (("a",), (0,), (64, 2.5)):
         with pytest.raises(ValueError, match="net_arch must list positive layer widths"):
             FairSACRecourse(classifier, sensitive_feature="group", net_arch=arch, **FAST).fit(X, y)
+    # any real number >= 0 is a weight, and no hidden layer is a linear policy
+    from fractions import Fraction
+
+    weights = {"pd": 2, "gower": np.float32(0.5), "asr": Fraction(1, 2)}
+    fitted = FairSACRecourse(
+        classifier, sensitive_feature="group", fairness="group", weights=weights, net_arch=(),
+        **{**FAST, "total_timesteps": 60},
+    ).fit(X, y)
+    assert fitted._weights == {**fitted._weights, "pd": 2.0, "gower": 0.5, "asr": 0.5}
     with pytest.raises(ValueError, match="Every feature is immutable"):
         FairSACRecourse(
             classifier,

@@ -237,8 +237,12 @@ def test_wachter_weight_growth_stops_before_it_overflows():
     gen = WachterRecourse(clf, immutable_features=["income"], lam_steps=1, max_iter=1100)
     out = gen.fit(X, y).transform(row)
     assert not gen.found_[0] and out.isna().all().all()
-    with pytest.raises(ValueError, match="'lam' parameter"):
-        WachterRecourse(clf, lam=1e160).fit(X, y)
+    # a huge starting weight acts as the cap instead of finding nothing
+    rows = X[clf.predict(X) == 0].iloc[:10]
+    capped = WachterRecourse(clf, lam=1e12).fit(X, y)
+    huge = WachterRecourse(clf, lam=1e160).fit(X, y)
+    pd.testing.assert_frame_equal(huge.transform(rows), capped.transform(rows))
+    assert huge.found_.all()
 
 
 def test_wachter_analytic_gradients_for_supported_models(compas):
@@ -477,10 +481,13 @@ class _BlackBox:
 
 
 class _PropertyBox(_BlackBox):
-    """State in a private attribute, classes_ a property (as catboost does)."""
+    """State in a private attribute, classes_ a property, is_fitted() (as catboost)."""
 
     def __init__(self, model):
         self._model = model
+
+    def is_fitted(self):
+        return getattr(self, "_model", None) is not None
 
     @property
     def classes_(self):
@@ -504,7 +511,14 @@ def test_is_fitted_outside_scikit_learn_follows_scikit_learn_signs():
             return self.ready
 
     assert not is_fitted(Model()) and is_fitted(Model(ready=True))
-    assert not is_fitted(_PropertyBox.__new__(_PropertyBox))  # no _model: no classes_
+    assert not is_fitted(_PropertyBox.__new__(_PropertyBox))  # is_fitted() says no
+
+    class Wrapper:  # unfitted, with a class-level default for classes_
+        @property
+        def classes_(self):
+            return np.array([0, 1])
+
+    assert not is_fitted(Wrapper())
     unfitted = _BlackBox.__new__(_BlackBox)
     assert not is_fitted(unfitted)
     unfitted.coef_ = 1.0

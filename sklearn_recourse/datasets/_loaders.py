@@ -11,8 +11,9 @@ plus the recourse metadata the estimators of this package need (categorical,
 immutable, increasing-only and actionable features).
 """
 
-import gzip
+import lzma
 import os
+import zipfile
 import zlib
 from dataclasses import dataclass
 from importlib import resources
@@ -622,8 +623,12 @@ def load_heloc(path, *, return_X_y=False, as_frame=True):
         )
     try:
         frame = pd.read_csv(path, compression="infer")
-    except (ValueError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+    except (ValueError, EOFError, OSError, zlib.error, lzma.LZMAError, zipfile.BadZipFile) as exc:
         # undecodable bytes, an empty or ragged file, a broken compressed file
+        # (bz2 and gzip say so with an OSError without errno); a system error
+        # such as PermissionError stays itself
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise
         raise ValueError(f"Cannot read '{path}' as a HELOC CSV file: {exc}") from exc
     if frame.empty:
         raise ValueError(f"'{path}' holds no HELOC rows (columns {list(frame.columns)}).")

@@ -246,11 +246,11 @@ def make_recourse_scorer(
         favourable (at least 2 are needed). A generator's own ``score`` uses
         the training rows its classifier accepts; pass them here for the
         same figure.
-    sensitive_feature : str or int, default=None
-        Column of ``X`` holding the group: a string names a column, an
-        integer is a position (even for a DataFrame whose column labels are
-        integers), as in :class:`~sklearn_recourse.FeatureSpace`. Required for
-        ``"asr"`` and ``"neg_pd"``.
+    sensitive_feature : int, str or other column label, default=None
+        Column of ``X`` holding the group: an integer is a position (even
+        for a DataFrame whose column labels are integers), as in
+        :class:`~sklearn_recourse.FeatureSpace`; any other value names a
+        column of a DataFrame. Required for ``"asr"`` and ``"neg_pd"``.
     average : {"micro", "macro"}, default="micro"
         Averaging of :func:`equal_effectiveness`. With one recourse per row
         both give the same value.

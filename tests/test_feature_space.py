@@ -868,7 +868,7 @@ def test_object_column_of_python_ints_decodes_to_exact_unbounded_ints():
     fs = FeatureSpace().fit(np.array([[1, "a"], [5, "b"]], dtype=object))
     D = fs.inverse_transform([[1e30, 0.0]])
     assert type(D[0, 0]) is int and D[0, 0] == int(np.round(1 + 1e30 * 4))
-    with pytest.raises(ValueError, match="decodes feature 0 to an infinite value"):
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="to an infinite value"):
         fs.inverse_transform([[1e308, 0.0]])  # 4e308 overflows float64
 
 

@@ -286,7 +286,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                     overflows = not np.isfinite(hi - lo)
                 if overflows:
                     raise ValueError(
-                        f"Feature {self._names(np.arange(n) == j)[0]!r} spans {lo:g} to "
+                        f"Feature {self._name(j)!r} spans {lo:g} to "
                         f"{hi:g}, a range that overflows float64, so it cannot be min-max "
                         "scaled. Rescale it (for example to other units) before fitting."
                     )
@@ -378,12 +378,16 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         idx = np.flatnonzero(mask)
         return [str(names[i]) for i in idx] if names is not None else [int(i) for i in idx]
 
+    def _name(self, j):
+        """Name (or position) of feature j, as error messages show it."""
+        return self._names(np.arange(self.n_features_in_) == j)[0]
+
     def _to_float(self, values, j):
         try:
             out = np.asarray(values, dtype=float)
         except (TypeError, ValueError):
             raise ValueError(
-                f"Feature {self._names(np.arange(self.n_features_in_) == j)[0]} was "
+                f"Feature {self._name(j)} was "
                 "treated as continuous but holds non-numeric values; list it in "
                 "categorical_features."
             ) from None
@@ -462,7 +466,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             values = self._to_float(self._column(X, j)[0], j)
             fractional = values != np.round(values)
             if fractional.any():
-                name = self._names(np.arange(self.n_features_in_) == j)[0]
+                name = self._name(j)
                 raise ValueError(
                     f"Feature {name!r} held whole numbers in fit, but X has fractional "
                     f"values such as {float(values[fractional][0])!r}; round them, or fit on "
@@ -476,7 +480,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if (codes < 0).any():
             # the values themselves, shown with repr, so that 1 and "1" are told apart
             unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0].tolist()), key=str)
-            name = self._names(np.arange(self.n_features_in_) == j)[0]
+            name = self._name(j)
             raise ValueError(
                 f"Feature {name!r} has categories not seen in fit: {unknown[:10]}; "
                 f"known categories are {list(cats)}."
@@ -538,7 +542,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             raw = np.round(raw)
             if self._object_ints[j]:  # an object column of Python ints, in array or frame
                 if not np.isfinite(raw).all():
-                    name = self._names(np.arange(self.n_features_in_) == j)[0]
+                    name = self._name(j)
                     raise ValueError(
                         f"Z decodes feature {name!r} to an infinite value; project the rows "
                         "onto the feasible set first (project)."
@@ -562,7 +566,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         low, high, dtype = self._dtype_limits[j]
         outside = (values < low) | (values > high)
         if outside.any():
-            name = self._names(np.arange(self.n_features_in_) == j)[0]
+            name = self._name(j)
             raise ValueError(
                 f"Z decodes feature {name!r} to {float(values[outside][0]):g}, which its "
                 f"dtype {dtype} cannot hold; project the rows onto the feasible set "

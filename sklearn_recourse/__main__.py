@@ -128,9 +128,16 @@ def build_parser():
         "oracle-favourable rows) and print Cost, Val, LOF, Score, immutables kept and "
         "seconds per counterfactual.",
     )
-    bench.add_argument("--dataset", default="compas", choices=["compas", "adult", "heloc"])
     bench.add_argument(
-        "--methods", default="nnr,wachter", help=f"comma-separated method names ({methods})"
+        "--dataset",
+        default="compas",
+        choices=["compas", "adult", "heloc"],
+        help="default compas",
+    )
+    bench.add_argument(
+        "--methods",
+        default="nnr,wachter",
+        help=f"comma-separated method names, default nnr,wachter ({methods})",
     )
     seeds = bench.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, default=0, help="protocol seed (default 0)")
@@ -142,7 +149,9 @@ def build_parser():
         "--data-dir", default=None, help="folder with heloc_{train,test}.csv (HELOC is not shipped)"
     )
     bench.add_argument(
-        "--output-dir", default="benchmark_results", help="where JSON and Markdown go"
+        "--output-dir",
+        default="benchmark_results",
+        help="where JSON and Markdown go (default benchmark_results)",
     )
     bench.add_argument(
         "--sampling-seeds",
@@ -178,10 +187,14 @@ def build_parser():
         "thresholds, with the epoch time of adversarial against plain training.",
     )
     rc.add_argument(
-        "--datasets", default="adult,compas,german", help="comma-separated: adult, compas, german"
+        "--datasets",
+        default="adult,compas,german",
+        help="comma-separated, from adult, compas, german (default adult,compas,german)",
     )
-    rc.add_argument("--seeds", type=_seed_list, default=[0, 1, 2], help="e.g. 0,1,2")
-    rc.add_argument("--lams", type=_float_list, default=[0.0, 0.8], help="e.g. 0,0.8")
+    rc.add_argument("--seeds", type=_seed_list, default=[0, 1, 2], help="default 0,1,2")
+    rc.add_argument(
+        "--lams", type=_float_list, default=[0.0, 0.8], help="recourse loss weights (default 0,0.8)"
+    )
     rc.add_argument(
         "--features",
         choices=["paper", "all"],
@@ -196,7 +209,9 @@ def build_parser():
         type=_param,
         help="set a RecourseClassifier parameter, e.g. max_epochs=30 (repeatable)",
     )
-    rc.add_argument("--output-dir", default="benchmark_results")
+    rc.add_argument(
+        "--output-dir", default="benchmark_results", help="default benchmark_results"
+    )
     rc.add_argument("--quiet", action="store_true", help="no progress bar")
 
     fair = sub.add_parser(
@@ -209,13 +224,16 @@ def build_parser():
     fair.add_argument(
         "--settings",
         default="adult-race,adult-sex,compas-race",
-        help="comma-separated: adult-race, adult-sex, compas-race",
+        help="comma-separated, from adult-race, adult-sex, compas-race "
+        "(default adult-race,adult-sex,compas-race)",
     )
-    fair.add_argument("--seeds", type=_seed_list, default=[0])
-    fair.add_argument("--levels", default="individual,group,hybrid")
-    fair.add_argument("--objectives", default="EE,ECR,EE-ECR")
+    fair.add_argument("--seeds", type=_seed_list, default=[0], help="default 0")
     fair.add_argument(
-        "--n-test", type=_positive_int, default=2000, help="held-out affected rows"
+        "--levels", default="individual,group,hybrid", help="default individual,group,hybrid"
+    )
+    fair.add_argument("--objectives", default="EE,ECR,EE-ECR", help="default EE,ECR,EE-ECR")
+    fair.add_argument(
+        "--n-test", type=_positive_int, default=2000, help="held-out affected rows (default 2000)"
     )
     fair.add_argument(
         "--param",
@@ -225,7 +243,9 @@ def build_parser():
         type=_param,
         help="set a FairSACRecourse parameter, e.g. total_timesteps=5000 (repeatable)",
     )
-    fair.add_argument("--output-dir", default="benchmark_results")
+    fair.add_argument(
+        "--output-dir", default="benchmark_results", help="default benchmark_results"
+    )
     fair.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 

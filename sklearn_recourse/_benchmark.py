@@ -16,6 +16,7 @@ Methods plug in by name through :func:`register_method`.
 
 import json
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -170,6 +171,13 @@ class Protocol:
         )
         p_test = self.classifier.predict_proba(data.X_test)[:, 1]
         negatives = np.flatnonzero(p_test <= 0.5)
+        if n_test > len(negatives):
+            warnings.warn(
+                f"n_test={n_test} but h rejects only {len(negatives)} test rows of "
+                f"{data.name}; all {len(negatives)} are used.",
+                UserWarning,
+                stacklevel=2,
+            )
         chosen = np.sort(rng.choice(negatives, size=min(n_test, len(negatives)), replace=False))
         self.X_test = data.X_test.iloc[chosen]
         self.space = FeatureSpace(categorical_features=data.categorical_features).fit(

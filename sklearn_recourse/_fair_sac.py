@@ -566,7 +566,10 @@ decreasing_features, feature_bounds
         -------
         report : DataFrame
             One row per group of the sensitive feature among the affected
-            rows, in sorted order as in the fairness metrics, with
+            rows, in sorted order as in the fairness metrics, indexed by the
+            group values under the sensitive feature's name (its column name
+            in ``transform``'s output: ``"x2"`` for the third column of an
+            array), with
             ``n_affected``, ``effectiveness`` (share given valid recourse by
             ``transform``), ``n_phi`` (kept actions flipping at least a
             ``phi`` share of the group's rows in their unit, summed over
@@ -632,7 +635,9 @@ decreasing_features, feature_bounds
                     else float("nan"),
                 }
             )
+        # the index is named after the sensitive feature, as transform's columns name it
         report = pd.DataFrame(rows).set_index("group")
+        report.index.name = self.get_feature_names_out()[self._sensitive]
         report["asr"] = report["effectiveness"].mean()
         report["pd"] = report["effectiveness"].max() - report["effectiveness"].min()
         return report

@@ -144,7 +144,8 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         dtype's own order for a pandas Categorical (None for continuous).
     data_min_, data_range_ : ndarray
         Training minimum and range of continuous features (NaN for categorical;
-        a constant feature gets range 1 so that it encodes to 0).
+        a constant feature gets range 1 so that it encodes to 0, and
+        :meth:`cost` counts any change of it as 1).
     lower_bound_, upper_bound_ : ndarray
         Feasible bounds of continuous features in encoded units.
     integer_ : ndarray of bool
@@ -364,6 +365,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self._continuous_cols = np.flatnonzero(
             ~self.categorical_[self.encoded_feature_]
         )
+        # continuous features seen with one value have no range to measure a
+        # change in: any change of them costs 1, as a changed category does
+        self._single_valued = ~self.categorical_ & (self._data_max <= self.data_min_)
+        self._single_valued_cols = np.flatnonzero(self._single_valued[self.encoded_feature_])
 
     # ------------------------------------------------------------- helpers
     @staticmethod
@@ -758,7 +763,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """L1 cost of moving from ``Z`` to ``Z_other``, row by row.
 
         Continuous features count their change in units of the training
-        range; a changed categorical feature costs 1 however it is encoded.
+        range; a changed categorical feature costs 1 however it is encoded,
+        and so does a changed continuous feature that took a single value in
+        training (it has no range, and raw units would make the cost depend on
+        the feature's units).
 
         Parameters
         ----------
@@ -778,10 +786,17 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 f"Z and Z_other must have the same number of rows (or one of them a "
                 f"single row), got {Z.shape[0]} and {Z_other.shape[0]}."
             )
-        return np.abs(Z - Z_other) @ self.cost_weights_
+        change = np.abs(Z - Z_other)
+        single = self._single_valued_cols
+        change[:, single] = change[:, single] > 0
+        return change @ self.cost_weights_
 
     def cost_embedding(self, Z):
         """Rows scaled so that the Manhattan distance between them is :meth:`cost`.
+
+        The one exception is a continuous feature that took a single value in
+        training: its change counts in raw units here but costs 1 in
+        :meth:`cost` (rows within the training bounds never differ in it).
 
         Parameters
         ----------

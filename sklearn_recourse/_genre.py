@@ -160,7 +160,8 @@ class GenReRecourse(BaseRecourseGenerator):
     n_iter_ : int
         Epochs run.
     best_epoch_ : int
-        Epoch (0-based) whose weights were kept.
+        Epoch whose weights were kept, counted from 1 like ``n_iter_``
+        (``best_epoch_ <= n_iter_``).
     loss_curve_ : list of float
         Training loss per epoch.
     validation_loss_curve_ : list of float

@@ -158,7 +158,7 @@ def train(
                 f"{epoch + 1} (learning_rate={learning_rate}); lower learning_rate."
             )
         if monitored < best - tol:
-            best, best_epoch, stale = monitored, epoch, 0
+            best, best_epoch, stale = monitored, epoch + 1, 0
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         else:
             stale += 1

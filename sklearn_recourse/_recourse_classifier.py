@@ -57,10 +57,18 @@ def best_f1_threshold(scores, y, upper=None):
     thresholds, f1 = _f1_curve(scores, y)
     lower = np.r_[thresholds[1:], 0.0]
     midpoints = (thresholds + lower) / 2
-    keep = thresholds <= ceiling
+    # cut k keeps the scores >= thresholds[k]: any threshold in (lower[k],
+    # thresholds[k]] makes it, so the bound allows it when lower[k] < ceiling
+    # (at the ceiling itself when the midpoint lies above it)
+    keep = lower < ceiling
     if not keep.any():
         return float(ceiling)
     best = np.flatnonzero(keep)[np.argmax(f1[keep])]
+    if best == len(thresholds) - 1 and ceiling < thresholds[best]:
+        # the cut keeping every row has no lower score to sit halfway to (0 is
+        # only a stand-in), so under a bound below every score the bound itself,
+        # the highest threshold allowed, makes it
+        return float(ceiling)
     return float(min(midpoints[best], ceiling))
 
 
@@ -317,6 +325,11 @@ class RecourseClassifier(ClassifierMixin, BaseEstimator):
         if not all(isinstance(s, numbers.Integral) and s > 0 for s in sizes):
             raise ValueError(
                 f"hidden_layer_sizes must hold positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        if isinstance(self.threshold, bool):
+            # a bool passes the Real interval, and True would mean threshold 1.0
+            raise ValueError(
+                f"threshold must be 'pac', 'f1' or a number in [0, 1], got {self.threshold!r}."
             )
         X = check_raw_X(self, X, reset=True)
         favourable = self._check_target(y, X.shape[0])

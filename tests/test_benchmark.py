@@ -363,3 +363,35 @@ def test_immutables_kept_needs_every_immutable_unchanged(protocol_calls):
     quality = protocol._quality(X_cf)
     assert quality["immutables_kept"] == pytest.approx(1 - 1 / len(X_cf))
     assert quality["found"] == 1.0
+
+
+def test_every_option_with_a_default_says_it_in_its_help():
+    """Guards against --help leaving users to guess what runs when an option is omitted."""
+    import argparse
+
+    from sklearn_recourse.__main__ import build_parser
+
+    def shown(value):
+        if isinstance(value, list):
+            return ",".join(f"{v:g}" for v in value)
+        return str(value)
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, sub in commands.choices.items():
+        for action in sub._actions:
+            if action.default in (None, False, [], argparse.SUPPRESS) or action.help is None:
+                continue
+            if shown(action.default) not in action.help:
+                missing.append(f"{name} {action.option_strings[0]}: {action.help!r}")
+    assert not missing, missing
+
+
+def test_protocol_warns_when_fewer_rejected_test_rows_than_asked():
+    """Guards against a table over fewer test rows than --n-test without a word."""
+    import sklearn_recourse._benchmark as bench
+
+    with pytest.warns(UserWarning, match=r"n_test=1000 but h rejects only (\d+) test rows"):
+        protocol = bench.Protocol(_benchmark_data(), seed=0, n_test=1000)
+    assert 0 < len(protocol.X_test) < 160

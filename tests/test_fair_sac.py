@@ -475,6 +475,7 @@ def test_report_counts_n_phi_within_each_group(rule_fitted):
     gen = copy.deepcopy(gen)
     gen._action_states = [np.array([[0.1, 0.0, 0.0]])]  # flips b (x0 > 0.4) not most of a
     report = gen.fairness_report(X)
+    assert report.index.name == "g"  # the sensitive feature, not a fixed "group"
     assert report.loc["b", "n_phi"] == 1
     assert report.loc["a", "n_phi"] == 0
     assert report.loc["b", "effectiveness"] == 1.0

@@ -489,8 +489,16 @@ def test_cost_symmetric_and_embedding_on_arbitrary_rows(data, encoding, rnd):
     assert (c >= 0).all()
     np.testing.assert_array_equal(c, fs.cost(B, A))
     np.testing.assert_array_equal(fs.cost(A, A), 0.0)
+    # a continuous feature seen with one value has no range: a change costs 1
+    single = fs._single_valued_cols
+    expected = np.abs(A - B) @ fs.cost_weights_
+    indicator = (A[:, single] != B[:, single]) - np.abs(A - B)[:, single]
+    expected += indicator @ fs.cost_weights_[single]
+    np.testing.assert_allclose(c, expected, rtol=1e-12, atol=1e-12)
+    # the embedding's Manhattan distance is the cost where those features agree
+    B[:, single] = A[:, single]
     diff = np.abs(fs.cost_embedding(A) - fs.cost_embedding(B)).sum(axis=1)
-    np.testing.assert_allclose(diff, c, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(diff, fs.cost(A, B), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("encoding", ["binary", "onehot"])

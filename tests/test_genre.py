@@ -374,7 +374,7 @@ def test_early_stopping_keeps_the_best_epoch():
         **{k: v for k, v in FAST.items() if k != "max_epochs"},
     ).fit(X, y)
     # tol=10 makes every epoch after the first "no improvement"
-    assert gen.n_iter_ == 3 and gen.best_epoch_ == 0
+    assert gen.n_iter_ == 3 and gen.best_epoch_ == 1
     assert len(gen.loss_curve_) == len(gen.validation_loss_curve_) == 3
 
 
@@ -792,12 +792,12 @@ def _tiny_training(**params):
 def test_best_epoch_follows_the_validation_loss(monkeypatch):
     from sklearn_recourse import _genre_training as training
 
-    # held-out losses below any training loss: only they can pick epoch 1
+    # held-out losses below any training loss: only they can pick epoch 2
     scripted = iter([0.5, 0.1, 0.4, 0.4, 0.4, 0.4])
     monkeypatch.setattr(training, "_evaluate", lambda *args, **kwargs: next(scripted))
     result = _tiny_training()
     assert result.validation_loss == [0.5, 0.1, 0.4, 0.4, 0.4, 0.4]
-    assert result.best_epoch == 1
+    assert result.best_epoch == 2
 
 
 def test_learning_rate_warms_up_for_an_epoch_then_decays_to_zero(monkeypatch):

@@ -603,3 +603,50 @@ def test_groups_are_reported_in_sorted_order():
     res = equal_choice_of_recourse(flipped, sensitive_features=groups)
     assert res.n_phi.index.tolist() == ["a", "b"]
     assert res.effectiveness.loc["a"].tolist() == [0.5]
+
+
+@pytest.mark.parametrize("scale", [1.0, 1000.0])
+def test_change_of_a_feature_single_valued_in_training_costs_one(scale):
+    """Guards against counting it in raw units (range 1): the cost then depended on units."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"a": rng.rand(50), "b": rng.rand(50), "k": 5.0 * scale})
+    space = FeatureSpace().fit(X)
+    x = pd.DataFrame({"a": [0.2, 0.2], "b": [0.2, 0.2], "k": [5.0 * scale] * 2})
+    x_cf = x.assign(k=[7.0 * scale, 5.0 * scale], a=[0.2, 0.2 + 0.1 * np.ptp(X["a"])])
+    np.testing.assert_allclose(
+        recourse_cost(x, x_cf, feature_space=space, per_row=True), [1.0, 0.1]
+    )
+    np.testing.assert_allclose(gower_distance(x, x_cf, feature_space=space), [1 / 3, 0.1 / 3])
+    # the encoded cost agrees with the raw one
+    np.testing.assert_allclose(space.cost(space.transform(x), space.transform(x_cf)), [1.0, 0.1])
+
+
+def test_lof_on_a_category_the_reference_lacks_says_to_pass_a_space():
+    """Guards against a bare 'not seen in fit' error that does not say which fit."""
+    rng = np.random.RandomState(0)
+    reference = pd.DataFrame({"a": rng.rand(30), "grp": rng.choice(["x", "y"], 30)})
+    X_cf = pd.DataFrame({"a": [0.8, 0.7], "grp": ["x", "z"]})
+    with pytest.raises(ValueError, match=r"no row of X_reference has.*\['z'\].*feature_space="):
+        lof_plausibility(X_cf, reference)
+    # with a space that knows the category the row is judged
+    space = FeatureSpace().fit(pd.concat([reference, X_cf]))
+    assert 0.0 <= lof_plausibility(X_cf, reference, feature_space=space) <= 1.0
+
+
+def test_rows_reordered_by_index_are_refused():
+    """Guards against pairing a sorted copy of the recourse with the wrong rows."""
+    X = pd.DataFrame({"a": [0.1, 0.2, 0.3], "b": [0.0, 0.5, 1.0]}, index=[2, 0, 1])
+    X_cf = X.assign(a=X["a"] + 0.1)
+    space = FeatureSpace().fit(pd.concat([X, X_cf]))
+    expected = recourse_cost(X, X_cf, feature_space=space, per_row=True)
+    with pytest.raises(ValueError, match=r"different order.*X_cf.loc\[X.index\]"):
+        recourse_cost(X, X_cf.sort_index(), feature_space=space)
+    np.testing.assert_allclose(
+        recourse_cost(X, X_cf.sort_index().loc[X.index], feature_space=space, per_row=True),
+        expected,
+    )
+    # other labels are paired by position, as in scikit-learn
+    np.testing.assert_allclose(
+        recourse_cost(X, X_cf.set_axis([7, 8, 9]), feature_space=space, per_row=True),
+        expected,
+    )

@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import f1_score
 import torch
 from sklearn.datasets import make_classification
 from sklearn.exceptions import NotFittedError
@@ -279,13 +280,42 @@ def test_best_f1_threshold():
     # below an upper bound of 0.65 the top-4 cut is still allowed
     assert best_f1_threshold(s, y, upper=0.65) == pytest.approx(0.4)
     # a bound below every score returns (just under) the bound
+    assert best_f1_threshold(s, y, upper=0.1) == pytest.approx(0.1)
     assert best_f1_threshold(s, y, upper=0.1) < 0.1
+    # ... also when keeping every row is the F1-max cut (not half the lowest score)
+    all_positive = np.ones(len(s), dtype=bool)
+    assert best_f1_threshold(s, all_positive, upper=0.15) == pytest.approx(0.15)
     # a score just under the bound is still a cut
     s, y = np.array([0.9, 0.6, 0.1]), np.array([1, 1, 0])
     assert best_f1_threshold(s, y, upper=np.nextafter(0.6, 1.0)) == pytest.approx(0.35)
     # tied scores cannot be split by a threshold: the cuts are >= 0.8, 0.5, 0.2
     s, y = np.array([0.8, 0.5, 0.5, 0.2]), np.array([1, 1, 0, 0])
     assert best_f1_threshold(s, y) == pytest.approx(0.35)
+
+
+def test_best_f1_threshold_under_a_bound_between_two_scores():
+    """Guards against dropping the cut the bound itself makes (one row too many accepted)."""
+    s, y = np.array([0.9, 0.8, 0.7, 0.6]), np.array([1, 1, 0, 0])
+    # the F1-max cut (>= 0.8, midpoint 0.75) exceeds no bound of 0.76 ...
+    assert best_f1_threshold(s, y, upper=0.76) == pytest.approx(0.75)
+    # ... and under a bound of 0.72 it is still made, at the bound: F1 1.0, not 0.8
+    t = best_f1_threshold(s, y, upper=0.72)
+    assert 0.7 < t <= 0.72
+    assert f1_score(y, s >= t) == 1.0
+    # against every threshold the bound allows, on random scores
+    rng = np.random.RandomState(0)
+    for _ in range(300):
+        n = rng.randint(2, 30)
+        s = np.round(rng.rand(n), 2)
+        y = rng.rand(n) < s
+        if not y.any():
+            continue
+        upper = rng.rand()
+        t = best_f1_threshold(s, y, upper=upper)
+        assert t <= upper
+        allowed = np.r_[s[s <= upper], np.nextafter(upper, -np.inf), 0.0]
+        best = max(f1_score(y, s >= a, zero_division=0) for a in allowed)
+        assert f1_score(y, s >= t, zero_division=0) == pytest.approx(best)
 
 
 # ---------------------------------------------------------------- the classifier
@@ -476,6 +506,7 @@ def test_string_labels_and_desired_class(data):
         (dict(feature_bounds={0: 1.0}), r"a pair \(low, high\), got 1.0"),
         (dict(actionable_features=[0], constraints=([[1.0]], [-0.1]), feature_bounds="training"),
          "exclude 'no change'"),
+        (dict(threshold=True), r"threshold must be 'pac', 'f1' or a number in \[0, 1\], got True"),
     ],
 )
 def test_clear_errors_at_fit(data, params, match):

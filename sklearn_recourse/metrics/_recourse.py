@@ -70,6 +70,21 @@ def _check_pair(X, X_cf, names=("X", "X_cf")):
             f"{names[0]} and {names[1]} must have the same columns in the same order; got "
             f"{list(X.columns)} and {list(X_cf.columns)}."
         )
+    if (
+        is_dataframe(X)
+        and is_dataframe(X_cf)
+        and not X.index.equals(X_cf.index)
+        and X.index.is_unique
+        and X.index.sort_values().equals(X_cf.index.sort_values())
+    ):
+        # rows are paired by position; the same labels in another order say
+        # that the pairing is wrong (a sorted or shuffled copy of one of them)
+        raise ValueError(
+            f"{names[0]} and {names[1]} hold the same index labels in a different "
+            f"order, but rows are paired by position. Align them first, for example "
+            f"{names[1]}.loc[{names[0]}.index], or, if the rows are already in the same "
+            f"order, give them the same index."
+        )
     return X, X_cf
 
 
@@ -166,8 +181,7 @@ def _check_default_ranges(X, space, differences):
     saw with one value only: it has no range to measure the change in (a
     single row, or a column constant over ``X``), and raw units would be a
     silently wrong cost."""
-    constant = ~space.categorical_ & (space._data_max <= space.data_min_)
-    changed = constant & np.any(np.nan_to_num(differences) > 0, axis=0)
+    changed = space._single_valued & np.any(np.nan_to_num(differences) > 0, axis=0)
     if changed.any():
         names = [_feature_name(X, space, j) for j in np.flatnonzero(changed)]
         raise ValueError(
@@ -178,7 +192,8 @@ def _check_default_ranges(X, space, differences):
 
 
 def _feature_differences(X, Y, space):
-    """Per-row, per-raw-feature change: |x - y| / range, or 1 for a changed category.
+    """Per-row, per-raw-feature change: |x - y| / range, or 1 for a changed category
+    (or a changed continuous feature the space saw with a single value).
 
     Rows missing in ``X`` or ``Y`` are NaN. Summing a row gives
     ``FeatureSpace.cost`` of the encoded rows (one-hot weights make a changed
@@ -199,7 +214,11 @@ def _feature_differences(X, Y, space):
                     f"Feature {name!r} holds infinity; rows must be finite, or missing "
                     "(NaN) for recourse that was not found."
                 )
-            out[:, j] = np.abs(xf - yf) / space.data_range_[j]
+            if space._single_valued[j]:
+                # no range to measure the change in: it costs 1, as a category does
+                out[:, j] = xf != yf
+            else:
+                out[:, j] = np.abs(xf - yf) / space.data_range_[j]
     out[_missing_rows(X) | _missing_rows(Y)] = np.nan
     return out
 
@@ -231,9 +250,14 @@ def recourse_cost(X, X_cf, *, feature_space=None, categorical_features="auto", p
         Original rows, raw units.
     X_cf : DataFrame or array-like of shape (n_samples, n_features)
         Recourse of each row; a row with any missing value is *not found*.
+        Rows are paired by position, as everywhere in scikit-learn; two
+        DataFrames holding the same index labels in a different order are
+        refused rather than paired wrongly.
     feature_space : FeatureSpace, default=None
         Fitted feature space defining the units (ranges, categorical
-        features), typically the generator's ``feature_space_``. Default: a
+        features), typically the generator's ``feature_space_``; a change of
+        a continuous feature it saw with a single value costs 1, as a changed
+        category does. Default: a
         ``FeatureSpace(categorical_features=categorical_features)`` fitted on
         ``X``; a change of a feature that takes a single value in ``X`` is
         then refused (it has no range).
@@ -416,7 +440,19 @@ def lof_plausibility(
     found = _found(X_cf)
     inlier = np.zeros(X_cf.shape[0], dtype=bool)
     if found.any():
-        inlier[found] = lof.predict(space.transform(_take(X_cf, found))) == 1
+        try:
+            Z_cf = space.transform(_take(X_cf, found))
+        except ValueError as exc:
+            if feature_space is not None or "not seen in fit" not in str(exc):
+                raise
+            # the default space knows only the reference rows' categories
+            raise ValueError(
+                f"X_cf holds a category that no row of X_reference has ({exc}) The "
+                "default feature space is fitted on X_reference; pass feature_space= "
+                "(a FeatureSpace fitted on the training rows, such as a fitted "
+                "generator's feature_space_) to judge such rows."
+            ) from None
+        inlier[found] = lof.predict(Z_cf) == 1
     return float(inlier.mean())
 
 
@@ -573,9 +609,11 @@ def gower_distance(X, Y, *, feature_space=None, categorical_features="auto"):
     X, Y : DataFrame or array-like of shape (n_samples, n_features)
         Paired rows, raw units.
     feature_space : FeatureSpace, default=None
-        Fitted feature space giving ranges and categorical features. Default:
-        one fitted on the complete rows of ``X``; a change of a feature that
-        takes a single value in ``X`` is then refused (it has no range).
+        Fitted feature space giving ranges and categorical features (a change
+        of a continuous feature it saw with a single value counts as a
+        mismatch, 1). Default: one fitted on the complete rows of ``X``; a
+        change of a feature that takes a single value in ``X`` is then refused
+        (it has no range).
     categorical_features : "auto" or list of str or int, default="auto"
         Categorical features of the default feature space.
 

@@ -226,8 +226,10 @@ def make_recourse_scorer(
           rows, in the generator's feature space (NaN when no recourse is
           found; GridSearchCV ranks NaN last).
         - ``"recourse_rate"``: (rows the classifier accepts + rejected rows
-          whose recourse the judge accepts) / all rows of ``X``, i.e.
-          :func:`recourse_rate` with ``kind="all"``.
+          whose recourse the judge accepts) / all rows of ``X``: without an
+          oracle :func:`recourse_rate` with ``kind="all"``; with one, the
+          accepted rows are still those of the generator's classifier (the
+          oracle judges only the recourse).
         - ``"asr"``: average success rate of :func:`equal_effectiveness`
           over the groups of ``sensitive_feature``, a row succeeding when the
           judge accepts its recourse.

@@ -369,6 +369,11 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         # change in: any change of them costs 1, as a changed category does
         self._single_valued = ~self.categorical_ & (self._data_max <= self.data_min_)
         self._single_valued_cols = np.flatnonzero(self._single_valued[self.encoded_feature_])
+        # one lookup index per categorical feature, kept so that its hash table
+        # is built once and not on every transform (a tenth of a one-row transform)
+        self._category_index = [
+            None if cats is None else pd.Index(cats, dtype=object) for cats in self.categories_
+        ]
 
     # ------------------------------------------------------------- helpers
     @staticmethod
@@ -481,7 +486,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _codes(self, values, j):
         cats = self.categories_[j]
         # get_indexer marks unknown values -1 (pd.Categorical warns on them in pandas 3)
-        codes = pd.Index(cats, dtype=object).get_indexer(np.asarray(values, dtype=object))
+        codes = self._category_index[j].get_indexer(np.asarray(values, dtype=object))
         if (codes < 0).any():
             # the values themselves, shown with repr, so that 1 and "1" are told apart
             unknown = sorted(set(np.asarray(values, dtype=object)[codes < 0].tolist()), key=str)

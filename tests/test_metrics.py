@@ -645,6 +645,10 @@ def test_rows_reordered_by_index_are_refused():
         recourse_cost(X, X_cf.sort_index().loc[X.index], feature_space=space, per_row=True),
         expected,
     )
+    # labels that cannot be sorted together are compared too
+    mixed = X.set_axis([1, "a", 2.5])
+    with pytest.raises(ValueError, match="different order"):
+        recourse_cost(mixed, X_cf.set_axis(["a", 1, 2.5]), feature_space=space)
     # other labels are paired by position, as in scikit-learn
     np.testing.assert_allclose(
         recourse_cost(X, X_cf.set_axis([7, 8, 9]), feature_space=space, per_row=True),

@@ -65,8 +65,9 @@ def default_classifier(categorical_features="auto", random_state=None):
 
     Notes
     -----
-    The MLP trains for exactly 100 epochs, so fitting it yourself usually
-    raises scikit-learn's ``ConvergenceWarning``; a generator given
+    The MLP trains for exactly 100 epochs (scikit-learn's stop on a flat
+    training loss is off), so fitting it yourself raises scikit-learn's
+    ``ConvergenceWarning``; a generator given
     ``classifier=None`` fits it with that warning silenced.
     """
     from sklearn.neural_network import MLPClassifier
@@ -82,6 +83,9 @@ def default_classifier(categorical_features="auto", random_state=None):
                     learning_rate_init=1e-3,
                     batch_size=64,
                     max_iter=100,
+                    # the papers train a fixed 100 epochs: no stop on a flat loss
+                    # (scikit-learn's default stopped COMPAS's h after 53 epochs)
+                    n_iter_no_change=100,
                     random_state=random_state,
                 ),
             ),

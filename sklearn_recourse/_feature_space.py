@@ -548,7 +548,7 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             inside = (z >= self.lower_bound_[j] - tol) & (z <= self.upper_bound_[j] + tol)
             raw = np.where(inside, np.clip(raw, self._raw_low[j], self._raw_high[j]), raw)
             if not self.integer_[j]:
-                return raw
+                return self._within_bounds_in_dtype(raw, inside, j)
             raw = np.round(raw)
             if self._object_ints[j]:  # an object column of Python ints, in array or frame
                 if not np.isfinite(raw).all():
@@ -566,6 +566,25 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         else:
             codes = np.argmax(Z[:, cols], axis=1)
         return cats[codes]
+
+    def _within_bounds_in_dtype(self, raw, inside, j):
+        """Clipped values of float feature j as its (narrower) float dtype holds
+        them: rounding 60.7 to float32 gives 60.70000076, above a bound of 60.7,
+        so such values step one float of that dtype back inside."""
+        dtype = (
+            self._frame_dtypes.iloc[j] if self._frame_dtypes is not None else self._array_dtype
+        )
+        dtype = getattr(dtype, "numpy_dtype", dtype)  # pandas' nullable Float32 too
+        if not (isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype.itemsize < 8):
+            return raw
+        with np.errstate(over="ignore"):
+            held = raw.astype(dtype)
+        low, high = self._raw_low[j], self._raw_high[j]
+        above = inside & (held > high)
+        below = inside & (held < low)
+        held[above] = np.nextafter(held[above], dtype.type(-np.inf))
+        held[below] = np.nextafter(held[below], dtype.type(np.inf))
+        return np.where(above | below, held.astype(float), raw)
 
     def _within_dtype(self, values, j):
         """Decoded whole numbers of feature j, refused where its integer dtype

@@ -201,6 +201,13 @@ def favourable_probability(classifier, X, desired_class, *, needed_for="recourse
         raise ValueError(
             f"{type(classifier).__name__} has no predict_proba, which {needed_for} needs."
         )
+    if not hasattr(classifier, "classes_"):
+        # without classes_ the column of desired_class in predict_proba is unknown
+        raise ValueError(
+            f"{type(classifier).__name__} has predict_proba but no classes_ attribute, so "
+            f"the column of desired_class={desired_class!r} is unknown ({needed_for} needs "
+            "it). Give the classifier a classes_ attribute, as scikit-learn classifiers have."
+        )
     check_desired_class(classifier, desired_class)
     classes = np.asarray(classifier.classes_).tolist()
     return np.asarray(classifier.predict_proba(X))[:, classes.index(desired_class)]

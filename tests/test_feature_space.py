@@ -926,3 +926,26 @@ def test_huge_float_range_is_refused_at_fit():
     with pytest.raises(ValueError, match=r"spans -1e\+308 to 1e\+308, a range that overflows"):
         FeatureSpace().fit(X)
     FeatureSpace().fit(X / 10)  # a range that fits is accepted
+
+
+@pytest.mark.parametrize("dtype", ["float32", "Float32", "float16"])
+@pytest.mark.parametrize("container", ["frame", "array"])
+def test_bound_holds_in_a_narrow_float_dtype(dtype, container):
+    """Guards against float32 rounding a clipped 60.7 up to 60.70000076, over the bound."""
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame({"inc": rng.uniform(0, 100, 50), "b": rng.uniform(0, 1, 50)})
+    X = X.astype({"inc": dtype})
+    if container == "array":
+        if dtype == "Float32":
+            pytest.skip("no nullable dtype in an ndarray")
+        X = X.to_numpy(dtype=dtype)
+    fs = FeatureSpace(feature_bounds={0: (0.3, 60.7)}).fit(X)
+    Z0 = fs.transform(X[:6] if container == "array" else X.iloc[:6])
+    Z = Z0.copy()
+    Z[:3, 0], Z[3:, 0] = 5.0, -5.0  # far above and below the bounds
+    out = fs.inverse_transform(fs.project(Z, Z0))
+    inc = np.asarray(out[:, 0] if container == "array" else out["inc"], dtype=float)
+    # rows starting outside the bounds keep their own value; the others must obey them
+    inside = (Z0[:, 0] >= fs.lower_bound_[0]) & (Z0[:, 0] <= fs.upper_bound_[0])
+    assert inside.any()
+    assert (inc[inside] <= 60.7).all() and (inc[inside] >= 0.3).all()

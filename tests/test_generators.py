@@ -742,3 +742,34 @@ def test_wachter_checks_its_torch_copy_of_the_classifier():
     assert gen.gradient_ == "analytic"
     gen.transform(X[clf.predict(X) == 0][:20])
     assert gen.found_.all()
+
+
+def test_default_classifier_trains_the_papers_100_epochs_even_on_a_flat_loss():
+    """Guards against scikit-learn's early stop on the training loss (it stopped the
+    benchmark's h on COMPAS after 53 epochs), which the papers' 100 epochs do not have."""
+    rng = np.random.RandomState(0)
+    X, y = rng.rand(400, 3), rng.randint(0, 2, 400)  # labels noise: the loss flattens fast
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = default_classifier(random_state=0).fit(X, y)
+    assert clf.named_steps["mlp"].n_iter_ == 100
+
+
+def test_classifier_with_predict_proba_but_no_classes_gets_a_clear_error():
+    """Guards against an AttributeError from deep inside when classes_ is missing."""
+
+    class NoClasses:
+        def fit(self, X, y):
+            self.model_ = LogisticRegression().fit(X, y)
+            return self
+
+        def predict(self, X):
+            return self.model_.predict(X)
+
+        def predict_proba(self, X):
+            return self.model_.predict_proba(X)
+
+    X, y = make_classification(n_samples=200, n_features=4, random_state=0)
+    for cls in (NearestNeighborRecourse, WachterRecourse):
+        with pytest.raises(ValueError, match="no classes_ attribute.*desired_class=1"):
+            cls(NoClasses().fit(X, y)).fit(X, y).transform(X[:20])

@@ -570,7 +570,9 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def _within_bounds_in_dtype(self, raw, inside, j):
         """Clipped values of float feature j as its (narrower) float dtype holds
         them: rounding 60.7 to float32 gives 60.70000076, above a bound of 60.7,
-        so such values step one float of that dtype back inside."""
+        so such values step one float of that dtype back inside. (A row's own
+        float32 60.70000076 then decodes to 60.69999695: the bound wins over the
+        round trip; the generators hand back unchanged features as given.)"""
         dtype = (
             self._frame_dtypes.iloc[j] if self._frame_dtypes is not None else self._array_dtype
         )
@@ -812,7 +814,10 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             )
         change = np.abs(Z - Z_other)
         single = self._single_valued_cols
-        change[:, single] = change[:, single] > 0
+        if single.size:
+            # encoded as x - min in raw units: a rounding error is no change
+            scale = 1.0 + np.abs(self.data_min_[self.encoded_feature_[single]])
+            change[:, single] = change[:, single] > 1e-9 * scale
         return change @ self.cost_weights_
 
     def cost_embedding(self, Z):

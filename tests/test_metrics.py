@@ -619,6 +619,10 @@ def test_change_of_a_feature_single_valued_in_training_costs_one(scale):
     np.testing.assert_allclose(gower_distance(x, x_cf, feature_space=space), [1 / 3, 0.1 / 3])
     # the encoded cost agrees with the raw one
     np.testing.assert_allclose(space.cost(space.transform(x), space.transform(x_cf)), [1.0, 0.1])
+    # a rounding error of decoding is no change
+    ulp = x.assign(k=np.nextafter(5.0 * scale, np.inf))
+    np.testing.assert_allclose(recourse_cost(x, ulp, feature_space=space, per_row=True), 0.0)
+    np.testing.assert_allclose(space.cost(space.transform(x), space.transform(ulp)), 0.0)
 
 
 def test_lof_on_a_category_the_reference_lacks_says_to_pass_a_space():
@@ -649,6 +653,11 @@ def test_rows_reordered_by_index_are_refused():
     mixed = X.set_axis([1, "a", 2.5])
     with pytest.raises(ValueError, match="different order"):
         recourse_cost(mixed, X_cf.set_axis(["a", 1, 2.5]), feature_space=space)
+    # a sample's (row, sample) index against the rows' own is paired by position
+    multi = X_cf.set_axis(pd.MultiIndex.from_tuples([(2, 0), (0, 0), (1, 0)]))
+    np.testing.assert_allclose(
+        recourse_cost(X, multi, feature_space=space, per_row=True), expected
+    )
     # other labels are paired by position, as in scikit-learn
     np.testing.assert_allclose(
         recourse_cost(X, X_cf.set_axis([7, 8, 9]), feature_space=space, per_row=True),

@@ -312,8 +312,8 @@ def test_best_f1_threshold_under_a_bound_between_two_scores():
             continue
         upper = rng.rand()
         t = best_f1_threshold(s, y, upper=upper)
-        assert t <= upper
-        allowed = np.r_[s[s <= upper], np.nextafter(upper, -np.inf), 0.0]
+        assert t < upper  # strictly: a score equal to the bound stays accepted
+        allowed = np.r_[s[s < upper], np.nextafter(upper, -np.inf), 0.0]
         best = max(f1_score(y, s >= a, zero_division=0) for a in allowed)
         assert f1_score(y, s >= t, zero_division=0) == pytest.approx(best)
 

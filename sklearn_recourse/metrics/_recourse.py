@@ -73,6 +73,7 @@ def _check_pair(X, X_cf, names=("X", "X_cf")):
     if (
         is_dataframe(X)
         and is_dataframe(X_cf)
+        and X.index.nlevels == X_cf.index.nlevels  # a sample's (row, sample) index is not
         and not X.index.equals(X_cf.index)
         and X.index.is_unique
         and X_cf.index.is_unique
@@ -216,8 +217,9 @@ def _feature_differences(X, Y, space):
                     "(NaN) for recourse that was not found."
                 )
             if space._single_valued[j]:
-                # no range to measure the change in: it costs 1, as a category does
-                out[:, j] = xf != yf
+                # no range to measure the change in: it costs 1, as a category
+                # does (a decoding's rounding error is no change)
+                out[:, j] = ~np.isclose(xf, yf, rtol=1e-9, atol=0.0)
             else:
                 out[:, j] = np.abs(xf - yf) / space.data_range_[j]
     out[_missing_rows(X) | _missing_rows(Y)] = np.nan

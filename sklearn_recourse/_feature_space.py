@@ -814,11 +814,16 @@ class FeatureSpace(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             )
         change = np.abs(Z - Z_other)
         single = self._single_valued_cols
-        if single.size:
-            # encoded as x - min in raw units: a rounding error is no change
-            scale = 1.0 + np.abs(self.data_min_[self.encoded_feature_[single]])
-            change[:, single] = change[:, single] > 1e-9 * scale
+        # encoded as x - min, so the change is in raw units here
+        change[:, single] = self._single_valued_change(
+            change[:, single], self.encoded_feature_[single]
+        )
         return change @ self.cost_weights_
+
+    def _single_valued_change(self, change, j):
+        """Cost of raw changes ``|x - y|`` of continuous features ``j`` seen with a
+        single value: 1 for a change, 0 for none or a rounding error of decoding."""
+        return change > 1e-9 * (1.0 + np.abs(self.data_min_[j]))
 
     def cost_embedding(self, Z):
         """Rows scaled so that the Manhattan distance between them is :meth:`cost`.

@@ -217,9 +217,8 @@ def _feature_differences(X, Y, space):
                     "(NaN) for recourse that was not found."
                 )
             if space._single_valued[j]:
-                # no range to measure the change in: it costs 1, as a category
-                # does (a decoding's rounding error is no change)
-                out[:, j] = ~np.isclose(xf, yf, rtol=1e-9, atol=0.0)
+                # no range to measure the change in: it costs 1, as a category does
+                out[:, j] = space._single_valued_change(np.abs(xf - yf), j)
             else:
                 out[:, j] = np.abs(xf - yf) / space.data_range_[j]
     out[_missing_rows(X) | _missing_rows(Y)] = np.nan
